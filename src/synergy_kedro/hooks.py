@@ -1,0 +1,96 @@
+"""Wires :mod:`synergy_kedro.tracking` into Kedro's run lifecycle (driver-side hooks only)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.framework.hooks import hook_impl
+
+from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
+
+log = logging.getLogger(__name__)
+
+MODEL_DATASETS = ("model", "training_history", "site_metrics", "train_sites")
+
+
+class MlflowTrackingHooks:
+    """Parent run at pipeline start; nested runs and reports at the end, or at a failure.
+
+    Logging what was persisted at the end (or on error, before marking the parent FAILED) means an
+    interrupted run still shows every model that finished.
+    """
+
+    def __init__(self) -> None:
+        self._conf: dict[str, Any] = {}
+        self._project_path = Path.cwd()
+        self._tracker: RunTracker | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._project_path = Path(context.project_path)
+        try:
+            self._conf = dict(context.config_loader["mlflow"])
+        except KeyError:
+            self._conf = {}
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if not self._conf.get("enabled", True):
+            return
+        uri = resolve_tracking_uri(self._conf.get("tracking_uri"), self._project_path)
+        artifacts = self._conf.get("artifact_location") or (self._project_path / "mlartifacts").as_uri()
+        self._tracker = RunTracker(uri, self._conf.get("experiment_name", "synergy_kedro"), artifacts)
+        name = run_params.get("pipeline_name") or run_params.get("pipeline_names") or "__default__"
+        name = ",".join(name) if isinstance(name, list) else str(name)
+        tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),
+                "kedro_session_id": str(run_params.get("session_id")), "runner": str(run_params.get("runner"))}
+        params = catalog.load("parameters") if catalog.exists("parameters") else {}
+        run_id = self._tracker.start(name, tags, params)
+        log.info("MLflow parent run %s in %s", run_id, uri)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        if self._tracker:
+            self._log_outputs(pipeline, catalog)
+            self._tracker.end("FINISHED")
+            self._tracker = None
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if self._tracker:
+            try:
+                self._log_outputs(pipeline, catalog)
+            except Exception:  # noqa: BLE001 - the pipeline's own error is the one to surface
+                log.exception("Could not log the finished models of the failed run to MLflow.")
+            self._tracker.end("FAILED")
+            self._tracker = None
+
+    def _log_outputs(self, pipeline, catalog) -> None:
+        names = pipeline.datasets()
+        skipped = {}
+        for ns in model_namespaces(names):
+            datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
+            if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in datasets):
+                continue
+            model, *rest = (catalog.load(d) for d in datasets)
+            if model.get("state_dict") is None:
+                skipped[ns] = model.get("skipped")
+            else:
+                self._tracker.log_model(ns, model, *rest)
+        if skipped:
+            self._tracker.log_report("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
+        reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
+        paths = catalog.to_config()[0]
+        for name in reports:
+            self._tracker.log_report_file(paths[name]["filepath"])
+
+
+def _layer(catalog, name: str) -> str | None:
+    try:
+        metadata = catalog.get(name).metadata or {}
+    except Exception:  # noqa: BLE001 - a memory dataset has no metadata
+        return None
+    return (metadata.get("kedro-viz") or {}).get("layer")

@@ -1,0 +1,1 @@
+"""The paper's LSTM, its batch sampling and its training loop."""

@@ -1,0 +1,2 @@
+"""evaluation pipeline."""
+from . import pipeline

@@ -1,0 +1,2 @@
+"""feature engineering pipeline."""
+from . import pipeline

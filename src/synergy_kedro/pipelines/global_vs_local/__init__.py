@@ -1,0 +1,2 @@
+"""global vs local pipeline."""
+from . import pipeline

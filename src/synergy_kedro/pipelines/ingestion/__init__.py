@@ -1,0 +1,2 @@
+"""ingestion pipeline."""
+from . import pipeline

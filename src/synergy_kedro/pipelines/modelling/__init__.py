@@ -1,0 +1,2 @@
+"""modelling pipeline."""
+from . import pipeline

@@ -1,0 +1,30 @@
+"""The per-model template: train → predict → per-site metrics.
+
+Stamped out once per model under a namespace (``global``, ``local_A`` …) so every model has its
+own datasets (``<namespace>.model`` …, matched by the catalog's dataset factories) and its own
+nodes in ``kedro viz``.
+"""
+
+from kedro.pipeline import Pipeline, node, pipeline
+
+from .nodes import evaluate_model, predict_model, train_model
+
+SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats"}
+SHARED_PARAMETERS = {"params:features", "params:target", "params:periods", "params:training", "params:evaluation"}
+
+
+def model_template() -> Pipeline:
+    return Pipeline([
+        node(train_model,
+             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", "params:training"],
+             ["model", "training_history"], name="train"),
+        node(predict_model,
+             ["model_inputs", "canonical_dataset", "model", "train_sites", "normalisation_stats", "params:periods"],
+             "predictions", name="predict"),
+        node(evaluate_model, ["predictions", "params:evaluation"], "site_metrics", name="evaluate"),
+    ])
+
+
+def create_pipeline(namespace: str, **kwargs) -> Pipeline:
+    """One model's pipeline under ``namespace``; shared data and parameters stay un-prefixed."""
+    return pipeline(model_template(), namespace=namespace, inputs=SHARED_INPUTS, parameters=SHARED_PARAMETERS)

@@ -1,0 +1,2 @@
+"""partitioning pipeline."""
+from . import pipeline

@@ -1,0 +1,9 @@
+from kedro.pipeline import Pipeline, node
+
+from .nodes import assign_regions
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline([
+        node(assign_regions, "canonical_dataset", "site_regions", name="assign_regions"),
+    ])

@@ -1,0 +1,137 @@
+"""MLflow tracking: one parent run per ``kedro run``, one nested run per trained model.
+
+Everything here runs in the driver process and reads what the pipeline *persisted* (weights,
+history, per-site metrics, reports) through the catalog, never from inside a node: nodes stay
+pure, and tracking works the same under the sequential, thread and parallel runners (node hooks
+do not fire in ParallelRunner workers; kedro-mlflow has no nested runs). The explicit
+``MlflowClient`` is used instead of the fluent API so no global "active run" leaks between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+log = logging.getLogger(__name__)
+
+SUMMARY_METRICS = ("NSE", "KGE", "RMSE", "R", "Bias")
+MAX_PARAM_LENGTH = 500
+
+
+def resolve_tracking_uri(configured: str | None, project_path: Path) -> str:
+    """``MLFLOW_TRACKING_URI`` wins, then conf's ``tracking_uri``, then ``<project>/mlflow.db``."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or configured or f"sqlite:///{(project_path / 'mlflow.db').as_posix()}"
+
+
+def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested parameters → ``{"training.hidden_size": "64", ...}``; long values are cut (they belong in artifacts)."""
+    flat: dict[str, str] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            text = json.dumps(value) if isinstance(value, list | tuple) else str(value)
+            flat[name] = text if len(text) <= MAX_PARAM_LENGTH else text[: MAX_PARAM_LENGTH - 3] + "..."
+    return flat
+
+
+def git_sha(project_path: Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project_path, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+class RunTracker:
+    """Owns the parent run of one ``kedro run`` and logs its models and reports."""
+
+    def __init__(self, tracking_uri: str, experiment_name: str, artifact_location: str | None) -> None:
+        self.client = MlflowClient(tracking_uri=tracking_uri)
+        experiment = self.client.get_experiment_by_name(experiment_name)
+        self.experiment_id = (experiment.experiment_id if experiment else
+                              self.client.create_experiment(experiment_name, artifact_location=artifact_location))
+        self.parent_id: str | None = None
+        self.logged_models: set[str] = set()
+
+    def start(self, run_name: str, tags: Mapping[str, str], params: Mapping[str, Any]) -> str:
+        run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
+        self.parent_id = run.info.run_id
+        self._log_params(self.parent_id, flatten(params))
+        return self.parent_id
+
+    def log_model(self, name: str, model: dict, history: pd.DataFrame, site_metrics: pd.DataFrame,
+                  train_sites: dict) -> str:
+        """A nested run with the model's params, loss curve, test metrics and files."""
+        run = self.client.create_run(self.experiment_id, run_name=name,
+                                     tags={"mlflow.parentRunId": self.parent_id, "model": name,
+                                           "region": str(model.get("region")), "skipped": str(bool(model.get("skipped")))})
+        rid = run.info.run_id
+        params = {"model": name, "region": model.get("region"), "target": model.get("target"),
+                  "n_sites": model.get("n_sites"), "n_observations": model.get("n_observations"),
+                  "inputs.dynamic": model.get("dynamic"), "inputs.static": model.get("static"),
+                  **{f"training.{k}": v for k, v in (model.get("config") or {}).items()}}
+        if model.get("skipped"):
+            params["skipped_reason"] = model["skipped"]
+        self._log_params(rid, flatten(params))
+        metrics = [Metric("train_loss", float(row.loss), 0, int(row.epoch)) for row in history.itertuples()
+                   if pd.notna(row.loss)]
+        for col in SUMMARY_METRICS:
+            if col in site_metrics and site_metrics[col].notna().any():
+                metrics.append(Metric(f"test_median_{col}", float(site_metrics[col].median()), 0, 0))
+        if len(site_metrics):
+            metrics.append(Metric("test_n_sites", float(site_metrics[SUMMARY_METRICS[0]].notna().sum()), 0, 0))
+        for i in range(0, len(metrics), 900):
+            self.client.log_batch(rid, metrics=metrics[i : i + 900])
+        with tempfile.TemporaryDirectory() as tmp:
+            if model.get("state_dict") is not None:
+                torch.save(model, Path(tmp) / "model.pt")
+                self.client.log_artifact(rid, str(Path(tmp) / "model.pt"), "model")
+            site_metrics.to_csv(Path(tmp) / "site_metrics.csv", index=False)
+            history.to_csv(Path(tmp) / "training_history.csv", index=False)
+            (Path(tmp) / "train_sites.json").write_text(json.dumps(train_sites, indent=1))
+            for f in ("site_metrics.csv", "training_history.csv", "train_sites.json"):
+                self.client.log_artifact(rid, str(Path(tmp) / f))
+        self.client.set_terminated(rid, "FINISHED")
+        self.logged_models.add(name)
+        return rid
+
+    def log_report(self, name: str, value: Any) -> None:
+        """A table, a text or a figure as an artifact of the parent run, under ``reports/``."""
+        if isinstance(value, Figure):
+            self.client.log_figure(self.parent_id, value, f"reports/{name}.png")
+        elif isinstance(value, pd.DataFrame):
+            self.client.log_text(self.parent_id, value.to_csv(index=False), f"reports/{name}.csv")
+        elif isinstance(value, str):
+            self.client.log_text(self.parent_id, value, f"reports/{name}.md")
+
+    def log_report_file(self, path: str) -> None:
+        """A persisted report (table, markdown, figure) as-is, under the parent run's ``reports/``."""
+        self.client.log_artifact(self.parent_id, path, "reports")
+
+    def end(self, status: str) -> None:
+        if self.parent_id:
+            self.client.set_terminated(self.parent_id, status)
+
+    def _log_params(self, run_id: str, params: Mapping[str, str]) -> None:
+        items = [Param(k, str(v)) for k, v in params.items()]
+        for i in range(0, len(items), 100):
+            self.client.log_batch(run_id, params=items[i : i + 100])
+
+
+def model_namespaces(dataset_names: Iterable[str]) -> list[str]:
+    """Namespaces of the models a pipeline trains: those with a ``<ns>.model`` dataset."""
+    return sorted(name[: -len(".model")] for name in dataset_names if name.endswith(".model"))

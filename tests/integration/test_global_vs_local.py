@@ -1,0 +1,95 @@
+"""``global_vs_local`` end to end through a real Kedro session, on a tiny configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow.tracking import MlflowClient
+
+from tests.kedro_project import copy_project, inside, tracking_uri
+
+TINY = {
+    "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
+                                    "focus_l3_codes": ["8.3.5", "9.4.2"], "n_years": 2, "start": "2010-01-01"}},
+    "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
+    "partitioning": {"min_sites": 5},
+    "training": {"hidden_size": 8, "epochs": 2, "iterations_per_epoch": 3},
+}
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("gvl") / "project")
+    with inside(project):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, runtime_params=TINY) as session:
+            session.run(pipeline_name="global_vs_local")
+        yield project
+
+
+def test_regions_with_enough_sites_get_a_model_and_the_rest_are_skipped(finished_run):
+    sets = {p.parent.name: json.loads(p.read_text()) for p in (finished_run / "data/05_model_input").glob("*/train_sites.json")}
+    assert len(sets) == 19
+    trained = sorted(name for name, s in sets.items() if not s["skipped"])
+    # 3 sites per sub-region; F (8.3.5) and K (9.4.2) get 3 extra each, reaching min_sites=5.
+    assert trained == ["global", "local_F", "local_K"]
+    assert len(sets["global"]["sites"]) == 18 * 3 + 2 * 3
+    regions = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str).set_index("site")["subregion"]
+    assert set(regions[sets["local_F"]["sites"]]) == {"F"}
+    assert "fewer than partitioning.min_sites=5" in sets["local_A"]["skipped"]
+
+
+def test_models_and_predictions_are_written(finished_run):
+    for name in ("global", "local_F", "local_K"):
+        assert (finished_run / f"data/06_models/{name}/model.pt").stat().st_size > 0
+        history = pd.read_csv(finished_run / f"data/06_models/{name}/training_history.csv")
+        assert list(history["epoch"]) == [1, 2]
+        metrics = pd.read_csv(finished_run / f"data/07_model_output/{name}/site_metrics.csv")
+        assert metrics["RMSE"].notna().all()
+
+
+def test_table_has_every_subregion_and_the_pooled_row(finished_run):
+    table = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
+    assert list(table["region"]) == [*"ABCDEFGHIJKLMNOPQR", "All"]
+    by_region = table.set_index("region")
+    assert by_region.loc["F", "RMSE_N"] == 6 and by_region.loc["A", "RMSE_N"] == 0
+    assert by_region.loc["All", "RMSE_N"] == 12
+    assert 0 <= by_region.loc["All", "RMSE_p"] <= 1
+    assert (finished_run / "data/08_reporting/global_vs_local/boxplots.png").stat().st_size > 10_000
+    assert "All" in (finished_run / "data/08_reporting/global_vs_local/comparison.md").read_text()
+
+
+def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
+    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
+    experiment = client.get_experiment_by_name("synergy_kedro")
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1
+    parent = parents[0]
+    assert parent.info.status == "FINISHED"
+    assert parent.data.tags["pipeline"] == "global_vs_local"
+    assert parent.data.params["training.hidden_size"] == "8"
+    children = {r.data.tags["model"]: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    assert sorted(children) == ["global", "local_F", "local_K"]
+    child = children["local_F"]
+    assert child.data.params["region"] == "F" and child.data.params["n_sites"] == "6"
+    assert [m.step for m in client.get_metric_history(child.info.run_id, "train_loss")] == [1, 2]
+    assert "test_median_RMSE" in child.data.metrics
+    artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
+    assert {"model", "site_metrics.csv", "train_sites.json", "training_history.csv"} <= artifacts
+    reports = {a.path for a in client.list_artifacts(parent.info.run_id, "reports")}
+    assert {"reports/boxplots.png", "reports/comparison.csv", "reports/comparison.md"} <= reports
+    assert "reports/skipped_models.csv" in reports
+
+
+def test_kedro_viz_build_succeeds(finished_run):
+    done = subprocess.run([sys.executable, "-m", "kedro", "viz", "build"], cwd=finished_run, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (finished_run / "build" / "index.html").exists()
