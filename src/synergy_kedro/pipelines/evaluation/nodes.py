@@ -28,7 +28,7 @@ def compare_global_vs_local(
     region_of_site = site_regions.set_index("site")["subregion"].dropna()
     table = paired_comparison(glob, local, region_of_site, metrics, names=("global", "local"),
                               region_order=list(SUBREGIONS))
-    markdown = comparison_markdown(table)
+    markdown = comparison_markdown(table, pfmt=".1e")
     log.info("Global vs local (%s), test period:\n%s", target, markdown)
     figure = comparison_figure({"global": glob.loc[glob.index.isin(local.index)], "local": local}, region_of_site,
                                metrics, region_order=list(SUBREGIONS), title=f"Global vs local: {target}")
