@@ -7,6 +7,8 @@ HOOKS = (MlflowTrackingHooks(),)
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # Environments (e.g. conf/paper) override single keys of a parameter block, not whole blocks.
+    "merge_strategy": {"parameters": "soft"},
     "config_patterns": {
         "mlflow": ["mlflow*", "mlflow*/**"],
     },

@@ -83,7 +83,8 @@ class RunTracker:
         params = {"model": name, "region": model.get("region"), "target": model.get("target"),
                   "n_sites": model.get("n_sites"), "n_observations": model.get("n_observations"),
                   "inputs.dynamic": model.get("dynamic"), "inputs.static": model.get("static"),
-                  **{f"training.{k}": v for k, v in (model.get("config") or {}).items()}}
+                  **{f"training.{k}": v for k, v in (model.get("config") or {}).items()},
+                  **{f"design.{k}": v for k, v in (model.get("design") or {}).items()}}
         if model.get("skipped"):
             params["skipped_reason"] = model["skipped"]
         self._log_params(rid, flatten(params))
@@ -119,8 +120,10 @@ class RunTracker:
             self.client.log_text(self.parent_id, value, f"reports/{name}.md")
 
     def log_report_file(self, path: str) -> None:
-        """A persisted report (table, markdown, figure) as-is, under the parent run's ``reports/``."""
-        self.client.log_artifact(self.parent_id, path, "reports")
+        """A persisted report as-is, under ``reports/`` with its folders below ``08_reporting`` kept."""
+        parts = Path(path).parts
+        below = parts[parts.index("08_reporting") + 1 : -1] if "08_reporting" in parts else ()
+        self.client.log_artifact(self.parent_id, path, "/".join(("reports", *below)))
 
     def end(self, status: str) -> None:
         if self.parent_id:

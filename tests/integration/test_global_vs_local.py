@@ -84,7 +84,8 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
     assert {"model", "site_metrics.csv", "train_sites.json", "training_history.csv"} <= artifacts
     reports = {a.path for a in client.list_artifacts(parent.info.run_id, "reports")}
-    assert {"reports/boxplots.png", "reports/comparison.csv", "reports/comparison.md"} <= reports
+    assert {"reports/global_vs_local/boxplots.png", "reports/global_vs_local/comparison.csv",
+            "reports/global_vs_local/comparison.md"} <= {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
     assert "reports/skipped_models.csv" in reports
 
 

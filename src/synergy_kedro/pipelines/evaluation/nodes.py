@@ -7,7 +7,8 @@ import logging
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro.comparisons import comparison_markdown, paired_comparison
+from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
+from synergy_kedro.experiment_design import PAIRS, SETS
 from synergy_kedro.figures import comparison_figure
 from synergy_kedro.regions import SUBREGIONS
 
@@ -32,4 +33,37 @@ def compare_global_vs_local(
     log.info("Global vs local (%s), test period:\n%s", target, markdown)
     figure = comparison_figure({"global": glob.loc[glob.index.isin(local.index)], "local": local}, region_of_site,
                                metrics, region_order=list(SUBREGIONS), title=f"Global vs local: {target}")
+    return table.reset_index(), markdown, figure
+
+
+def compare_similar_vs_dissimilar(
+    site_regions: pd.DataFrame, evaluation: dict, target: str, similar: dict, *site_metrics: pd.DataFrame,
+    variant: str, namespaces: list[str],
+) -> tuple[pd.DataFrame, str, Figure]:
+    """Pairwise Wilcoxon tests between the four training sets, per ROI and pooled (the paper's Tables 3–5).
+
+    ``site_metrics`` come in the order of ``namespaces`` (``sim.<variant>.<roi>.<set>``); sets of
+    the same name are pooled across ROIs, which is safe because ROIs' test sites are disjoint.
+    """
+    metrics = list(evaluation["table_metrics"][target])
+    rois = [str(r) for r in similar["rois"][target]]
+    per_set: dict[str, list[pd.DataFrame]] = {name: [] for name in SETS}
+    for ns, table in zip(namespaces, site_metrics, strict=True):
+        if len(table):
+            per_set[ns.split(".")[-1]].append(_indexed(table))
+    per_model = {name: pd.concat(tables) for name, tables in per_set.items() if tables}
+    title = f"Similar vs dissimilar ({variant.replace('_', ' ')}): {target}"
+    if len(per_model) < 2:
+        note = f"No {variant} models were trained for target={target} (see the logged reasons)."
+        log.warning(note)
+        empty = Figure()
+        empty.text(0.5, 0.5, note, ha="center")
+        return pd.DataFrame(), f"{title}\n\n{note}\n", empty
+    l3 = site_regions.set_index("site")["eco_l3"].astype(str)
+    roi_of_site = l3[l3.isin(rois)]
+    pairs = [p for p in PAIRS if p[0] in per_model and p[1] in per_model]
+    table = pairwise_comparisons(per_model, pairs, roi_of_site, metrics, region_order=rois)
+    markdown = f"## {title}\n\n" + comparison_markdown(table, pfmt=".1e")
+    log.info("%s\n%s", title, markdown)
+    figure = comparison_figure(per_model, roi_of_site, metrics, region_order=rois, title=title)
     return table.reset_index(), markdown, figure

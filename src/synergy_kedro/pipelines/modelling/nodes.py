@@ -29,7 +29,8 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
                 training: dict) -> tuple[dict, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights."""
     config = training_config(training, target)
-    meta = {"model": train_sites["model"], "region": train_sites["region"], "target": target,
+    design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
+    meta = {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
             "dynamic": list(features["dynamic"]), "static": list(features["static"]),
             "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"]}
     if train_sites["skipped"]:
@@ -42,7 +43,7 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
 
 def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model: dict, train_sites: dict,
                   normalisation_stats: dict, periods: dict) -> xr.Dataset:
-    """Simulate the model's sites from the start of training to the end of the test period; keep the test period.
+    """Simulate the model's test sites (default: its training sites) from the start of training to the end of the test period; keep the test period.
 
     Running through the training years warms the LSTM's state up, so the first test days are not
     a cold start. Output in physical units, with the observations beside the simulation.
@@ -55,7 +56,7 @@ def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model
         return xr.Dataset({"obs": empty, "sim": empty}, coords={"site": np.array([], dtype=object), "time": time},
                           attrs={"model": model["model"], "target": target, "skipped": model["skipped"]})
     span = (periods["train"][0], periods["test"][1])
-    sites = train_sites["sites"]
+    sites = train_sites.get("test_sites", train_sites["sites"])
     x = input_array(model_inputs, sites, model["dynamic"], model["static"], span)
     sim = denormalise(predict_lstm(model["state_dict"], x, model["config"]["hidden_size"], model["config"]["device"]),
                       normalisation_stats[target])

@@ -25,6 +25,11 @@ def model_template() -> Pipeline:
     ])
 
 
-def create_pipeline(namespace: str, **kwargs) -> Pipeline:
-    """One model's pipeline under ``namespace``; shared data and parameters stay un-prefixed."""
-    return pipeline(model_template(), namespace=namespace, inputs=SHARED_INPUTS, parameters=SHARED_PARAMETERS)
+def create_pipeline(namespace: str, training: str = "params:training", **kwargs) -> Pipeline:
+    """One model's pipeline under ``namespace``; shared data and parameters stay un-prefixed.
+
+    ``training`` names the parameter block with the training settings, so an experiment can train
+    its many models with its own budget.
+    """
+    parameters = {name: name for name in SHARED_PARAMETERS} | {"params:training": training}
+    return pipeline(model_template(), namespace=namespace, inputs=SHARED_INPUTS, parameters=parameters)

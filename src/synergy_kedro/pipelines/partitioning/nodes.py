@@ -7,6 +7,7 @@ import logging
 import pandas as pd
 import xarray as xr
 
+from synergy_kedro.experiment_design import VARIANTS, design_site_sets
 from synergy_kedro.regions import SUBREGIONS, subregions_of
 
 log = logging.getLogger(__name__)
@@ -47,3 +48,31 @@ def _site_set(model: str, region: str, sites: list[str], min_sites: int) -> dict
         skipped = f"region {region} has {len(sites)} sites, fewer than partitioning.min_sites={min_sites}"
         log.warning("No model %s: %s.", model, skipped)
     return {"model": model, "region": region, "sites": sites, "skipped": skipped}
+
+
+def similar_vs_dissimilar_site_sets(site_regions: pd.DataFrame, similar: dict, target: str, *,
+                                    namespaces: list[str]) -> dict[str, dict]:
+    """Site sets of every namespace of the second experiment; unselected ones are skipped with a reason.
+
+    The pipeline has a namespace per (variant, ROI, set) for the ROIs of both targets; this run's
+    target and ``size_controlled`` choose which of them train.
+    """
+    rois = [str(r) for r in similar["rois"][target]]
+    variants = [v for v, controlled in VARIANTS.items() if controlled in list(similar["size_controlled"])]
+    records = design_site_sets(site_regions, rois, variants, int(similar["min_sites"]), int(similar["seed"]))
+    out = {}
+    for ns in namespaces:
+        if ns not in records:
+            _, variant, slug, set_name = ns.split(".")
+            records[ns] = {"model": ns, "region": slug, "variant": variant, "set": set_name, "n_added": 0,
+                           "sites": [], "test_sites": [],
+                           "skipped": f"not selected for target={target} and size_controlled={similar['size_controlled']}"}
+        out[ns] = records[ns]
+    for ns, rec in records.items():
+        if ns not in out:
+            raise ValueError(f"ROI {rec['region']} is configured but the pipeline has no namespace for it; "
+                             "ROIs are read from conf when the pipeline is registered: put them in "
+                             "conf/<env>/parameters_similar_vs_dissimilar.yml rather than --params.")
+        if rec["skipped"] and rec["test_sites"]:
+            log.warning("No model %s: %s.", ns, rec["skipped"])
+    return out

@@ -1,0 +1,2 @@
+"""similar vs dissimilar pipeline."""
+from . import pipeline

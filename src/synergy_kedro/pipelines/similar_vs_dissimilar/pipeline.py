@@ -1,0 +1,35 @@
+"""The second experiment: per ROI, local vs +close vs +far vs +dissimilar training data.
+
+Kedro builds a pipeline's structure before it reads parameters, so the ROIs that get namespaces
+are read from conf when the pipeline is registered (:func:`configured_rois`); at run time the
+target and ``size_controlled`` choose which of them train.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Pipeline, node
+
+from synergy_kedro.experiment_design import all_namespaces
+from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
+from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_site_sets
+
+
+def site_sets(namespaces: list[str]) -> Pipeline:
+    func = update_wrapper(partial(similar_vs_dissimilar_site_sets, namespaces=namespaces),
+                          similar_vs_dissimilar_site_sets)
+    return Pipeline([
+        node(func, ["site_regions", "params:similar_vs_dissimilar", "params:target"],
+             {ns: f"{ns}.train_sites" for ns in namespaces}, name="similar_vs_dissimilar_site_sets"),
+    ])
+
+
+def create_pipeline(rois: Sequence[str], **kwargs) -> Pipeline:
+    namespaces = all_namespaces(rois)
+    models = sum((modelling.pipeline.create_pipeline(ns, training="params:similar_vs_dissimilar.training")
+                  for ns in namespaces), Pipeline([]))
+    return (ingestion.pipeline.create_pipeline() + partitioning.pipeline.create_pipeline()
+            + feature_engineering.pipeline.create_pipeline() + site_sets(namespaces) + models
+            + evaluation.pipeline.similar_vs_dissimilar_comparisons(list(rois)))
