@@ -9,11 +9,23 @@ from typing import Any
 import pandas as pd
 from kedro.framework.hooks import hook_impl
 
+from synergy_kedro import structure_config
 from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
 
 log = logging.getLogger(__name__)
 
 MODEL_DATASETS = ("model", "training_history", "site_metrics", "train_sites")
+
+
+class PipelineStructureHooks:
+    """Hands the run's parameters to ``register_pipelines`` before Kedro first asks for pipelines."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        from kedro.framework.project import pipelines
+
+        structure_config.remember(context.config_loader["parameters"])
+        pipelines._is_data_loaded = False  # noqa: SLF001 - rebuild with this run's regions and ROIs
 
 
 class MlflowTrackingHooks:

@@ -3,27 +3,25 @@
 ``global_vs_local`` is the first experiment (ingestion → features → partitioning → one model per
 namespace → comparison), ``similar_vs_dissimilar`` the second. The stages are registered on their
 own too, so ``kedro run --pipeline ingestion`` refreshes the cached canonical Dataset alone.
+Which namespaces exist (the scheme's regions, the ROIs) comes from the run's parameters
+(:mod:`synergy_kedro.structure_config`).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-from pathlib import Path
-
-from kedro.config import OmegaConfigLoader
 from kedro.pipeline import Pipeline
 
+from synergy_kedro import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
                                      similar_vs_dissimilar)
+from synergy_kedro.region_schemes import scheme_regions
 from synergy_kedro.regions import PAPER_ROIS
-
-log = logging.getLogger(__name__)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    gvl = global_vs_local.pipeline.create_pipeline()
-    svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois())
+    params = structure_config.parameters()
+    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})))
+    svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois(params))
     return {
         "ingestion": ingestion.pipeline.create_pipeline(),
         "partitioning": partitioning.pipeline.create_pipeline(),
@@ -34,19 +32,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     }
 
 
-def configured_rois(conf_source: Path | None = None) -> list[str]:
-    """ROIs of both targets from ``parameters_similar_vs_dissimilar`` (base + KEDRO_ENV or local).
-
-    Pipeline structure cannot depend on run-time parameters in Kedro, so the namespaces are built
-    from the configuration on disk; the paper's ROIs are the fallback outside a project folder.
-    """
-    conf_source = conf_source or Path.cwd() / "conf"
-    rois: dict[str, list[str]] = {k: list(v) for k, v in PAPER_ROIS.items()}
-    if conf_source.is_dir():
-        loader = OmegaConfigLoader(str(conf_source), base_env="base",
-                                   default_run_env=os.environ.get("KEDRO_ENV", "local"))
-        try:
-            rois = dict(loader["parameters"]["similar_vs_dissimilar"]["rois"])
-        except KeyError:
-            log.warning("No similar_vs_dissimilar.rois in %s; using the paper's ROIs.", conf_source)
+def configured_rois(params: dict) -> list[str]:
+    """ROIs of both targets (a namespace each; the run's target picks which train)."""
+    rois = (params.get("similar_vs_dissimilar") or {}).get("rois") or PAPER_ROIS
     return list(dict.fromkeys(str(code) for codes in rois.values() for code in codes))

@@ -1,8 +1,8 @@
 """Project settings: the tracking hooks and the config files Kedro should read."""
 
-from synergy_kedro.hooks import MlflowTrackingHooks
+from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks
 
-HOOKS = (MlflowTrackingHooks(),)
+HOOKS = (PipelineStructureHooks(), MlflowTrackingHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -94,3 +94,20 @@ def test_kedro_viz_build_succeeds(finished_run):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (finished_run / "build" / "index.html").exists()
+
+
+def test_a_column_scheme_given_at_run_time_builds_one_local_model_per_label(tmp_path):
+    """Regions from a label in the data (as GAGES-II AGGECOREGION would be), set with runtime params."""
+    project = copy_project(tmp_path / "project")
+    params = {**TINY, "partitioning": {"scheme": "column", "column": "eco_l2", "regions": ["8.3", "9.4"],
+                                       "min_sites": 5}}
+    with inside(project):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.run(pipeline_name="global_vs_local")
+    assert sorted(p.name for p in (project / "data/06_models").iterdir()) == ["global", "local_8_3", "local_9_4"]
+    sets = json.loads((project / "data/05_model_input/global/train_sites.json").read_text())
+    regions = pd.read_csv(project / "data/03_primary/site_regions.csv", dtype=str).set_index("site")
+    assert set(regions.loc[sets["sites"], "eco_l2"]) == {"8.3", "9.4"}
+    table = pd.read_csv(project / "data/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
+    assert list(table["region"]) == ["8.3", "9.4", "All"]

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.experiment_design import PAIRS, SETS
 from synergy_kedro.figures import comparison_figure
-from synergy_kedro.regions import SUBREGIONS
+from synergy_kedro.region_schemes import scheme_regions
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +20,21 @@ def _indexed(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_global_vs_local(
-    site_regions: pd.DataFrame, evaluation: dict, target: str, global_metrics: pd.DataFrame, *local_metrics: pd.DataFrame
+    site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict, global_metrics: pd.DataFrame,
+    *local_metrics: pd.DataFrame,
 ) -> tuple[pd.DataFrame, str, Figure]:
-    """Global vs local on the same test sites, per sub-region A–R and pooled (the paper's Table 2)."""
+    """Global vs local on the same test sites, per region (A–R by default) and pooled (the paper's Table 2)."""
     metrics = list(evaluation["table_metrics"][target])
     glob = _indexed(global_metrics)
     local = pd.concat([_indexed(m) for m in local_metrics if len(m)]) if any(len(m) for m in local_metrics) else glob.iloc[:0]
-    region_of_site = site_regions.set_index("site")["subregion"].dropna()
+    region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
+    regions = scheme_regions(partitioning)
     table = paired_comparison(glob, local, region_of_site, metrics, names=("global", "local"),
-                              region_order=list(SUBREGIONS))
+                              region_order=regions)
     markdown = comparison_markdown(table, pfmt=".1e")
     log.info("Global vs local (%s), test period:\n%s", target, markdown)
     figure = comparison_figure({"global": glob.loc[glob.index.isin(local.index)], "local": local}, region_of_site,
-                               metrics, region_order=list(SUBREGIONS), title=f"Global vs local: {target}")
+                               metrics, region_order=regions, title=f"Global vs local: {target}")
     return table.reset_index(), markdown, figure
 
 

@@ -12,7 +12,8 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
     local = [f"{name}.site_metrics" for name in model_names if name != "global"]
     return Pipeline([
         node(compare_global_vs_local,
-             ["site_regions", "params:evaluation", "params:target", "global.site_metrics", *local],
+             ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global.site_metrics",
+              *local],
              ["global_vs_local_table", "global_vs_local_markdown", "global_vs_local_boxplots"],
              name="compare_global_vs_local"),
     ])

@@ -12,7 +12,7 @@ def fit_normalisation(
     canonical_dataset: xr.Dataset, site_regions: pd.DataFrame, features: dict, target: str, periods: dict
 ) -> dict:
     """Statistics over the training period and the sites that any model trains on."""
-    train_sites = site_regions.dropna(subset=["subregion"])["site"].tolist()
+    train_sites = site_regions.dropna(subset=["region"])["site"].tolist()
     transforms = features.get("transforms") or {}
     dynamic = fit_statistics(canonical_dataset, [*features["dynamic"], target], transforms, train_sites, periods["train"])
     static = fit_statistics(canonical_dataset[features["static"]], features["static"], transforms, train_sites, periods["train"])

@@ -4,20 +4,20 @@ from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
-from synergy_kedro.regions import SUBREGIONS
-
-MODEL_NAMES = ["global", *(f"local_{letter}" for letter in SUBREGIONS)]
+from synergy_kedro.region_schemes import model_names
 
 
-def site_sets() -> Pipeline:
+def site_sets(names: list[str]) -> Pipeline:
     return Pipeline([
         node(global_vs_local_site_sets, ["site_regions", "params:partitioning"],
-             {name: f"{name}.train_sites" for name in MODEL_NAMES}, name="global_vs_local_site_sets"),
+             {name: f"{name}.train_sites" for name in names}, name="global_vs_local_site_sets"),
     ])
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in MODEL_NAMES), Pipeline([]))
+def create_pipeline(regions: list[str], **kwargs) -> Pipeline:
+    """``global`` plus ``local_<region>`` for every region of the partitioning scheme."""
+    names = model_names(regions)
+    models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
     return (ingestion.pipeline.create_pipeline() + partitioning.pipeline.create_pipeline()
-            + feature_engineering.pipeline.create_pipeline() + site_sets() + models
-            + evaluation.pipeline.global_vs_local_comparison(MODEL_NAMES))
+            + feature_engineering.pipeline.create_pipeline() + site_sets(names) + models
+            + evaluation.pipeline.global_vs_local_comparison(names))

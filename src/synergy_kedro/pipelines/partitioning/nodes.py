@@ -8,37 +8,57 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.experiment_design import VARIANTS, design_site_sets
-from synergy_kedro.regions import SUBREGIONS, subregions_of
+from synergy_kedro.region_schemes import local_model_name, scheme_regions
+from synergy_kedro.regions import subregions_of
 
 log = logging.getLogger(__name__)
 
 
-def assign_regions(canonical_dataset: xr.Dataset) -> pd.DataFrame:
-    """One row per site: coordinates, EPA level I/II/III codes and the paper's sub-region (A–R)."""
-    coords = canonical_dataset[["lat", "lon", "eco_l1", "eco_l2", "eco_l3"]].reset_coords()
-    table = coords.to_dataframe()[["lat", "lon", "eco_l1", "eco_l2", "eco_l3"]]
-    for col in ("eco_l1", "eco_l2", "eco_l3"):
-        table[col] = table[col].astype(str).where(table[col].notna() & (table[col].astype(str) != ""), None)
+ECO_COLUMNS = ["eco_l1", "eco_l2", "eco_l3"]
+
+
+def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.DataFrame:
+    """One row per site: coordinates, EPA codes, the sub-region A–R and the scheme's ``region``.
+
+    A site outside every region of the scheme gets no region and trains no model (logged).
+    """
+    scheme = partitioning.get("scheme", "epa")
+    table = canonical_dataset[["lat", "lon", *ECO_COLUMNS]].reset_coords().to_dataframe()[["lat", "lon", *ECO_COLUMNS]]
+    for col in ECO_COLUMNS:
+        text = table[col].astype(str)
+        table[col] = text.where(table[col].notna() & ~text.isin(["", "nan", "None"]), None)
     table["subregion"] = subregions_of(table["eco_l3"])
-    outside = table["subregion"].isna().sum()
+    if scheme == "column":
+        column = partitioning["column"]
+        if column not in canonical_dataset.variables:
+            raise KeyError(f"partitioning.column={column!r} is not a variable or coordinate of the canonical "
+                           f"Dataset (have: {sorted(map(str, canonical_dataset.variables))}).")
+        labels = pd.Series(canonical_dataset[column].values.astype(str), index=table.index)
+        wanted = set(scheme_regions(partitioning))
+        table["region"] = labels.where(labels.isin(wanted), None)
+    else:
+        scheme_regions(partitioning)  # validates the scheme's name
+        table["region"] = table["subregion"]
+    outside = int(table["region"].isna().sum())
     if outside:
-        log.warning("%d sites fall in no sub-region A–R (outside the EPA US level-III polygons); they are left out.", outside)
+        log.warning("%d of %d sites fall in no region of scheme %r; they train no model.", outside, len(table), scheme)
     table.index.name = "site"
     return table.reset_index()
 
 
 def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict) -> dict[str, dict]:
-    """The global model's sites (all regions) and each local model's (its sub-region only).
+    """The global model's sites (all regions) and each local model's (its region only).
 
-    A sub-region with fewer than ``partitioning.min_sites`` sites gets no model and a logged
+    A region with fewer than ``partitioning.min_sites`` sites gets no model and a logged
     reason, as the paper's "No Pixels"/"No Basins" rows.
     """
     min_sites = int(partitioning["min_sites"])
-    assigned = site_regions.dropna(subset=["subregion"])
+    assigned = site_regions.dropna(subset=["region"])
     sets = {"global": _site_set("global", "all", sorted(assigned["site"]), min_sites)}
-    for letter in SUBREGIONS:
-        sites = sorted(assigned.loc[assigned["subregion"] == letter, "site"])
-        sets[f"local_{letter}"] = _site_set(f"local_{letter}", letter, sites, min_sites)
+    for region in scheme_regions(partitioning):
+        sites = sorted(assigned.loc[assigned["region"].astype(str) == region, "site"])
+        name = local_model_name(region)
+        sets[name] = _site_set(name, region, sites, min_sites)
     return sets
 
 
@@ -69,10 +89,6 @@ def similar_vs_dissimilar_site_sets(site_regions: pd.DataFrame, similar: dict, t
                            "skipped": f"not selected for target={target} and size_controlled={similar['size_controlled']}"}
         out[ns] = records[ns]
     for ns, rec in records.items():
-        if ns not in out:
-            raise ValueError(f"ROI {rec['region']} is configured but the pipeline has no namespace for it; "
-                             "ROIs are read from conf when the pipeline is registered: put them in "
-                             "conf/<env>/parameters_similar_vs_dissimilar.yml rather than --params.")
         if rec["skipped"] and rec["test_sites"]:
             log.warning("No model %s: %s.", ns, rec["skipped"])
     return out
