@@ -8,9 +8,13 @@ one clear message instead of a KeyError deep inside training.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
+import pandas as pd
 import xarray as xr
+
+log = logging.getLogger(__name__)
 
 REQUIRED_COORDS = ("lat", "lon", "eco_l1", "eco_l2", "eco_l3")
 
@@ -45,3 +49,31 @@ def validate_canonical(
             " or the reader's mapping."
         )
     return ds
+
+
+def check_periods(ds: xr.Dataset, periods: dict, source: str = "dataset") -> None:
+    """Training must end before testing starts, and both must lie inside the data's time axis."""
+    train, test = [pd.Timestamp(d) for d in periods["train"]], [pd.Timestamp(d) for d in periods["test"]]
+    first, last = pd.Timestamp(ds["time"].values[0]), pd.Timestamp(ds["time"].values[-1])
+    if train[0] > train[1] or test[0] > test[1]:
+        raise CanonicalDatasetError(f"periods: a period ends before it starts (train {periods['train']}, test {periods['test']}).")
+    if test[0] <= train[1]:
+        raise CanonicalDatasetError(
+            f"periods overlap: test starts {test[0].date()} but training ends {train[1].date()}; the paper tests "
+            "temporal generalisation, so set periods.test to start after periods.train.")
+    if train[0] < first or test[1] > last:
+        raise CanonicalDatasetError(
+            f"periods {periods['train'][0]}..{periods['test'][1]} fall outside {source}'s data "
+            f"({first.date()}..{last.date()}); adjust periods in parameters.yml.")
+
+
+def drop_sites_without_training_target(ds: xr.Dataset, target: str, train_period: Sequence[str]) -> xr.Dataset:
+    """Sites with no observed target in the training period cannot train or be judged: drop and log them."""
+    observed = ds[target].sel(time=slice(*train_period)).notnull().any("time")
+    dropped = ds["site"].values[~observed.values]
+    if len(dropped):
+        log.warning("%d sites have no %s observation in the training period and are left out: %s",
+                    len(dropped), target, ", ".join(map(str, dropped[:50])))
+    if len(dropped) == ds.sizes["site"]:
+        raise CanonicalDatasetError(f"No site has a {target} observation in the training period {list(train_period)}.")
+    return ds.sel(site=ds["site"].values[observed.values])

@@ -81,8 +81,9 @@ def epa_membership_from_basins(basins: gpd.GeoDataFrame, polygons: gpd.GeoDataFr
     """
     if basins.crs is None:
         raise SourceDataError("The basin polygons have no coordinate reference system; set one before computing membership.")
-    shapes = basins[[basins.geometry.name]].to_crs(EQUAL_AREA_CRS).rename_geometry("geometry")
-    shapes["_basin"] = np.arange(len(shapes))
+    shapes = gpd.GeoDataFrame(
+        {"_basin": np.arange(len(basins))}, geometry=basins.geometry.to_crs(EQUAL_AREA_CRS).values, crs=EQUAL_AREA_CRS
+    )
     pieces = gpd.overlay(shapes, _epa_fields(polygons).to_crs(EQUAL_AREA_CRS), how="intersection", keep_geom_type=True)
     pieces["_area"] = pieces.area
     by_code = pieces.groupby(["_basin", *EPA_FIELDS], as_index=False)["_area"].sum()
@@ -107,9 +108,13 @@ def assign_epa_regions(ds: xr.Dataset, polygons: gpd.GeoDataFrame) -> xr.Dataset
 
 def set_epa_codes(ds: xr.Dataset, codes: pd.DataFrame) -> xr.Dataset:
     """``ds`` with ``eco_l1/2/3`` from a membership table (rows in site order) and the matching ``region``."""
-    coords = {level: ("site", codes[level].astype(str).to_numpy(dtype=object), ds[level].attrs) for level in _LEVELS}
-    letters = [subregion_of(c) or "" if c else "" for c in codes["eco_l3"]]
-    coords["region"] = ("site", np.asarray(letters, dtype=object), {"long_name": "region (EPA sub-region A–R, Fang et al. Table 1)", "scheme": "epa_subregion"})
+    coords = {
+        level: ("site", codes[level].astype(str).to_numpy(dtype=object), {"long_name": f"EPA NA level-{roman} ecoregion code"})
+        for level, roman in zip(_LEVELS, ("I", "II", "III"))
+    }
+    letters = [(subregion_of(c) or "") if c else "" for c in codes["eco_l3"]]
+    region_attrs = {"long_name": "region (EPA sub-region A–R, Fang et al. Table 1)", "scheme": "epa_subregion"}
+    coords["region"] = ("site", np.asarray(letters, dtype=object), region_attrs)
     return ds.assign_coords(coords)
 
 
@@ -139,7 +144,5 @@ def _epa_fields(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise SourceDataError(f"The ecoregion polygons lack the field(s) {missing}; read them with read_ecoregion_polygons.")
     if polygons.crs is None:
         raise SourceDataError("The ecoregion polygons have no coordinate reference system; set one before use.")
-    out = polygons[[*EPA_FIELDS, polygons.geometry.name]].copy()
-    for field in EPA_FIELDS:
-        out[field] = out[field].astype(str).str.strip()
-    return out.rename_geometry("geometry") if polygons.geometry.name != "geometry" else out
+    codes = {field: polygons[field].astype(str).str.strip().to_numpy() for field in EPA_FIELDS}
+    return gpd.GeoDataFrame(codes, geometry=polygons.geometry.values, crs=polygons.crs)

@@ -20,10 +20,11 @@ from synergy_kedro.regions import PAPER_ROIS
 
 def register_pipelines() -> dict[str, Pipeline]:
     params = structure_config.parameters()
-    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})))
-    svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois(params))
+    source = (params.get("ingestion") or {}).get("source", "virtual_conus")
+    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source)
+    svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois(params), source)
     return {
-        "ingestion": ingestion.pipeline.create_pipeline(),
+        "ingestion": ingestion.pipeline.create_pipeline(source),
         "partitioning": partitioning.pipeline.create_pipeline(),
         "feature_engineering": feature_engineering.pipeline.create_pipeline(),
         "global_vs_local": gvl,

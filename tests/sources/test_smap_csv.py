@@ -23,13 +23,17 @@ def ds(db: Path):
     return read_smap_csv(db, years=(2015, 2016, 2017))
 
 
-def _raw_cell(path: Path, row: int, col: int) -> str:
-    """The text of one cell of a header-less csv, read without pandas/numpy."""
+def _raw_cell_row(path: Path, row: int) -> list[str]:
+    """The text cells of one row of a header-less csv, read without pandas/numpy."""
     with path.open(newline="") as f:
         for i, line in enumerate(csv.reader(f)):
             if i == row:
-                return line[col]
+                return line
     raise IndexError(row)
+
+
+def _raw_cell(path: Path, row: int, col: int) -> str:
+    return _raw_cell_row(path, row)[col]
 
 
 def test_layout_and_canonical(ds):
@@ -84,7 +88,7 @@ def test_values_match_raw_cells(ds, db: Path):
     else:
         assert value == pytest.approx(float(cell), rel=1e-6)
     # one observed and one missing cell, found in the raw text
-    row0 = next(csv.reader((year / "2015" / "SMAP_AM.csv").open()))
+    row0 = _raw_cell_row(year / "2015" / "SMAP_AM.csv", 0)
     j_obs = next(j for j, v in enumerate(row0) if v != "-9999")
     j_gap = next(j for j, v in enumerate(row0) if v == "-9999")
     assert ds.soil_moisture.values[0, j_obs] == pytest.approx(float(row0[j_obs]), rel=1e-6)

@@ -1,6 +1,8 @@
-"""Kedro datasets this project needs and kedro-datasets does not ship (netCDF, PyTorch files)."""
+"""Kedro datasets this project needs and kedro-datasets does not ship (netCDF, PyTorch files, raw layouts)."""
 
+from .raw_sources import CamelsUSDataset, CaravanDataset, EcoregionPolygonsDataset, Gages2Dataset, SmapCsvDataset
 from .torch_model import TorchModelDataset
 from .xarray_netcdf import XarrayNetCDFDataset
 
-__all__ = ["TorchModelDataset", "XarrayNetCDFDataset"]
+__all__ = ["CamelsUSDataset", "CaravanDataset", "EcoregionPolygonsDataset", "Gages2Dataset", "SmapCsvDataset",
+           "TorchModelDataset", "XarrayNetCDFDataset"]

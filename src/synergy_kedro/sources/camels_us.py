@@ -112,19 +112,39 @@ def read_camels_us(
 
     names, derived = _forcing_selection(dynamic)
     columns = list(dict.fromkeys([*(n.lower() for n in names), *(c for d in derived for c in DERIVED[d])]))
-
     forcings = {b: read_forcing_file(_one(forcing_files, b), columns) for b in basins}
     flows = {b: read_streamflow_file(_one(flow_files, b)) for b in basins}
     time = daily_axis([f.index for f in forcings.values()] + [q.index for q in flows.values()], start, end)
     areas = _areas(attributes.loc[basins], forcings, area, attributes.attrs["folder"])
 
-    # (site, time, column) forcing and (site, time, 1) discharge on the common axis
-    values = np.stack([place_on_axis(forcings[b].index, forcings[b].to_numpy(np.float32), time, str(_one(forcing_files, b))) for b in basins])
+    # (site, time, column) arrays on the common axis
+    values = np.stack([
+        place_on_axis(forcings[b].index, forcings[b].to_numpy(np.float32), time, str(_one(forcing_files, b))) for b in basins
+    ])
     q_mm = np.stack([
         place_on_axis(flows[b].index, cfs_to_mm_per_day(flows[b][["q_cfs"]].to_numpy(), areas[b]), time, str(_one(flow_files, b)))
         for b in basins
     ])
+    dyn, var_attrs = _forcing_variables(values, columns, names, derived, forcing)
+    dyn["streamflow"] = q_mm[:, :, 0]
+    var_attrs["streamflow"] = ("mm/d", "observed streamflow per unit catchment area (USGS, CAMELS QC)")
 
+    topo = attributes.loc[basins]
+    require_columns(topo.columns, ["gauge_lat", "gauge_lon"], attributes.attrs["folder"] / "camels_topo.txt")
+    statics = numeric_attributes(topo, resolve_names(static, ATTRIBUTE_NAMES), str(attributes.attrs["folder"]))
+    return canonical_dataset(
+        basins, time, dyn, statics, topo["gauge_lat"].to_numpy(), topo["gauge_lon"].to_numpy(),
+        var_attrs | {k: v for k, v in ATTRIBUTE_ATTRS.items() if k not in var_attrs},
+        targets=["streamflow"],
+        attrs={"source": "camels_us", "forcing": forcing, "streamflow_area": area, "root": str(root)},
+        source=f"CAMELS-US ({root})",
+    )
+
+
+def _forcing_variables(
+    values: np.ndarray, columns: list[str], names: dict[str, str], derived: list[str], forcing: str
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, str]]]:
+    """Canonical (site, time) forcing arrays in canonical units, and their (units, long_name)."""
     dyn, var_attrs = {}, {}
     for src, canon in names.items():
         scale, units, long_name = FORCING_UNITS.get(src.lower(), (1.0, "unknown", src))
@@ -134,19 +154,7 @@ def read_camels_us(
         hi, lo = (values[:, :, columns.index(c)] for c in DERIVED[d])
         dyn[d] = (hi + lo) / np.float32(2.0)
         var_attrs[d] = ("degC", f"daily mean air temperature, (tmax + tmin) / 2 ({forcing})")
-    dyn["streamflow"] = q_mm[:, :, 0]
-    var_attrs["streamflow"] = ("mm/d", "observed streamflow per unit catchment area (USGS, CAMELS QC)")
-
-    static_names = resolve_names(static, ATTRIBUTE_NAMES)
-    statics = numeric_attributes(attributes.loc[basins], static_names, str(attributes.attrs["folder"]))
-    topo = attributes.loc[basins]
-    return canonical_dataset(
-        basins, time, dyn, statics, topo["gauge_lat"].to_numpy(), topo["gauge_lon"].to_numpy(),
-        var_attrs | {k: v for k, v in ATTRIBUTE_ATTRS.items() if k not in var_attrs},
-        targets=["streamflow"],
-        attrs={"source": "camels_us", "forcing": forcing, "streamflow_area": area, "root": str(root)},
-        source=f"CAMELS-US ({root})",
-    )
+    return dyn, var_attrs
 
 
 def _forcing_selection(dynamic: NameSelection) -> tuple[dict[str, str], list[str]]:

@@ -148,7 +148,9 @@ def caravan_root(root: Path) -> Path:
     for candidate in (root, root / "Caravan", root / "caravan"):
         if (candidate / "timeseries").is_dir():
             return candidate
-    raise SourceDataError(f"{root} is not a Caravan folder: no timeseries/ in it (or in its Caravan/ child). Unpack the archive and point root at it.")
+    raise SourceDataError(
+        f"{root} is not a Caravan folder: no timeseries/ in it (or in its Caravan/ child). Unpack the archive and point root at it."
+    )
 
 
 def timeseries_index(root: Path, source: str, fmt: str = "csv") -> dict[str, Path]:

@@ -27,8 +27,9 @@ Note: the hydroDL csv database (:mod:`synergy_kedro.sources.smap_csv`) stores pr
 ``APCP_FORA`` as the daily *mean* hourly rate [kg m-2 h-1]; this module's ``APCP`` is the daily
 *total* [kg m-2 d-1 = mm/d], 24 × larger. Rename on purpose, not by accident.
 
-Spatial aggregation is done before the temporal one (both are linear, and it shrinks the data
-from ~100 000 cells to a few thousand pixels first).
+Spatial aggregation is done before the temporal one: it shrinks the data from ~100 000 cells to
+a few thousand pixels first, and the order does not matter when no cell is missing (both are
+linear). With missing cells, a cell NaN in one hour is left out of that hour's pixel mean only.
 """
 
 from __future__ import annotations
@@ -123,19 +124,26 @@ def pixel_weights(cell_lat: np.ndarray, cell_lon: np.ndarray, pixel_bounds: pd.D
 
 
 def _area_mean_block(block: np.ndarray, weights: sp.csr_matrix) -> np.ndarray:
-    """(..., lat, lon) → (..., pixel): NaN-aware weighted means via two sparse products."""
+    """(..., lat, lon) → (..., pixel): NaN-aware weighted means as sparse (pixel × cell) products.
+
+    The weight total of the valid cells is computed once per block when the NaN pattern is the
+    same at every step (NLDAS's fixed water mask), else per step.
+    """
     lead = block.shape[:-2]
-    x = block.reshape(-1, block.shape[-2] * block.shape[-1]).astype(np.float64, copy=False)
+    x = block.reshape(-1, block.shape[-2] * block.shape[-1])
     valid = np.isfinite(x)
     if valid.all():
-        total = (weights @ x.T).T
-        norm = np.broadcast_to(np.asarray(weights.sum(axis=1)).ravel(), total.shape)
+        total = weights @ np.ascontiguousarray(x.T, dtype=np.float64)
+        norm = np.asarray(weights.sum(axis=1))
     else:
-        total = (weights @ np.where(valid, x, 0.0).T).T
-        norm = (weights @ valid.T.astype(np.float64)).T
+        total = weights @ np.ascontiguousarray(np.where(valid, x, 0.0).T, dtype=np.float64)
+        if (valid == valid[:1]).all():
+            norm = (weights @ valid[0].astype(np.float64))[:, None]
+        else:
+            norm = weights @ np.ascontiguousarray(valid.T, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(norm > 0, total / norm, np.nan)
-    return out.astype(np.float32).reshape(lead + (weights.shape[0],))
+    return np.ascontiguousarray(out.T, dtype=np.float32).reshape(lead + (weights.shape[0],))
 
 
 def area_mean(da: xr.DataArray, weights: sp.csr_matrix, site: Sequence[str]) -> xr.DataArray:
@@ -273,4 +281,9 @@ def aggregate_nldas_to_pixels(
         "n_cells": ("site", n_cells.astype(np.int32), {"long_name": "NLDAS 1/8 degree cells in the pixel"}),
     }, attrs={"source": "nldas", "description": "NLDAS-2 forcing, daily (UTC) and area-averaged to pixels"})
     result["time"] = result["time"].values.astype("datetime64[ns]")
-    return result.compute() if compute else result
+    if not compute:
+        return result
+    result = result.compute()
+    if not isinstance(files, xr.Dataset):
+        ds.close()
+    return result

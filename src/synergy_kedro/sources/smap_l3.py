@@ -9,12 +9,13 @@ the same datasets with a ``_pm`` suffix).
 
 Conventions of this reader
 --------------------------
-* **Quality**: a value is kept only where ``retrieval_qual_flag`` bit 0 ("retrieval has
-  recommended quality" *not* met when set) is 0, i.e. flag values 0 or 8 (bit 3 is the
-  freeze/thaw/"retrieval attempted over ice" class that SPL3SMP still recommends). Fill values
-  (−9999, or the dataset's ``_FillValue``) and values outside the dataset's ``valid_min`` /
-  ``valid_max`` attributes (0.02–0.5 in the product) are NaN too. NaN means "not observed"; it is
-  never filled.
+* **Quality**: a value is kept only where ``retrieval_qual_flag`` bit 0 is 0 (in the SPL3SMP
+  product specification bit 0 = 0 means "soil moisture retrieval has recommended quality"). In
+  practice that keeps flag values 0 and 8: bit 3 reports the freeze/thaw retrieval, not the soil
+  moisture; bits 1–2 (retrieval attempted / successful) are implied by a non-fill value. A flag
+  equal to the dataset's ``_FillValue``, soil-moisture fill values (−9999, or the dataset's
+  ``_FillValue``) and values outside its ``valid_min``/``valid_max`` attributes (0.02–0.5 in the
+  product) are NaN too. NaN means "not observed"; it is never filled.
 * **Dates** come from the file name (``_YYYYMMDD_``), not from the per-pixel time stamps. Days
   between ``start`` and ``end`` without a granule are gaps (all NaN), not errors; two granules of
   one day (e.g. two CRID versions) are an error naming both, so a mixed download is noticed.
@@ -200,6 +201,8 @@ def _read_granule(path: Path, group: str, suffix: str, grid_shape: tuple[int, in
                     if name == "soil_moisture" and lo is not None and hi is not None:
                         lo, hi = float(np.ravel(lo)[0]), float(np.ravel(hi)[0])
                         values = np.where((values >= lo) & (values <= hi), values, np.nan)
+                elif "_FillValue" in d.attrs:  # integer flags: fill → -1, never "recommended"
+                    values = np.where(values == np.ravel(d.attrs["_FillValue"])[0], -1, values.astype(np.int64))
                 out[name] = values
             return out
     except OSError as exc:  # h5py's error for a truncated/corrupt file or chunk
@@ -247,7 +250,7 @@ def read_smap_l3(
         raise ValueError(f"overpass must be 'AM' or 'PM', not {overpass!r}")
     group, suffix = f"Soil_Moisture_Retrieval_Data_{overpass}", ("" if overpass == "AM" else "_pm")
     granules = _list_granules(files)
-    if start is None and end is None and granules.empty:
+    if granules.empty and (start is None or end is None):
         raise SmapL3Error(f"No SMAP L3 granules (SMAP_L3_SM_P_*.h5) found in {files}.")
     first = pd.Timestamp(start) if start is not None else granules.index.min()
     last = pd.Timestamp(end) if end is not None else granules.index.max()
@@ -274,7 +277,8 @@ def read_smap_l3(
     for t, path in zip(t_index, granules.to_numpy()):
         g = _read_granule(path, group, suffix, grid_shape, win, read)
         sm = g["soil_moisture"]
-        recommended = (np.asarray(g["retrieval_qual_flag"]).astype(np.int64) & 1) == 0
+        flag = np.asarray(g["retrieval_qual_flag"]).astype(np.int64)
+        recommended = (flag >= 0) & ((flag & 1) == 0)
         cube[t] = np.where(recommended, sm, np.nan)
         retrieved |= np.isfinite(sm)
         if not standard:

@@ -14,10 +14,10 @@ def site_sets(names: list[str]) -> Pipeline:
     ])
 
 
-def create_pipeline(regions: list[str], **kwargs) -> Pipeline:
+def create_pipeline(regions: list[str], source: str = "virtual_conus", **kwargs) -> Pipeline:
     """``global`` plus ``local_<region>`` for every region of the partitioning scheme."""
     names = model_names(regions)
     models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
-    return (ingestion.pipeline.create_pipeline() + partitioning.pipeline.create_pipeline()
+    return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
             + feature_engineering.pipeline.create_pipeline() + site_sets(names) + models
             + evaluation.pipeline.global_vs_local_comparison(names))

@@ -1,9 +1,26 @@
+"""Ingestion, one shape per kind of source (``ingestion.source``); all end in ``canonical_dataset``.
+
+The raw datasets (``raw_basins``, ``raw_pixels``, ``gages2_tables``, ``ecoregion_polygons``) are
+defined by each real-data environment's catalog; the embedded source needs none.
+"""
+
 from kedro.pipeline import Pipeline, node
 
-from .nodes import ingest
+from .nodes import generate_embedded, ingest_basins, ingest_pixels
+
+COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
+BASIN_SOURCES = ("caravan", "camels_us")
+PIXEL_SOURCES = ("smap_hydrodl",)
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    return Pipeline([
-        node(ingest, ["params:ingestion", "params:features", "params:target"], "canonical_dataset", name="ingest"),
-    ])
+def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
+    if source == "virtual_conus":
+        return Pipeline([node(generate_embedded, COMMON, "canonical_dataset", name="ingest")])
+    if source in BASIN_SOURCES:
+        return Pipeline([node(ingest_basins, ["raw_basins", "gages2_tables", "ecoregion_polygons", *COMMON],
+                              "canonical_dataset", name="ingest")])
+    if source in PIXEL_SOURCES:
+        return Pipeline([node(ingest_pixels, ["raw_pixels", "ecoregion_polygons", *COMMON],
+                              "canonical_dataset", name="ingest")])
+    raise ValueError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
+                     f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES)}.")

@@ -26,10 +26,10 @@ def site_sets(namespaces: list[str]) -> Pipeline:
     ])
 
 
-def create_pipeline(rois: Sequence[str], **kwargs) -> Pipeline:
+def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", **kwargs) -> Pipeline:
     namespaces = all_namespaces(rois)
     models = sum((modelling.pipeline.create_pipeline(ns, training="params:similar_vs_dissimilar.training")
                   for ns in namespaces), Pipeline([]))
-    return (ingestion.pipeline.create_pipeline() + partitioning.pipeline.create_pipeline()
+    return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
             + feature_engineering.pipeline.create_pipeline() + site_sets(namespaces) + models
             + evaluation.pipeline.similar_vs_dissimilar_comparisons(list(rois)))

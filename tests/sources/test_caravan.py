@@ -1,0 +1,138 @@
+"""Caravan reader on the real 482 CAMELS basins: size, dates, gaps, names, formats, errors."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.sources import SourceDataError, read_caravan
+
+
+def raw_rows(path: Path) -> list[dict[str, str]]:
+    """A Caravan CSV read by hand with the csv module (independent of the reader)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_all_482_basins_on_the_full_daily_axis(caravan_camels):
+    ds = caravan_camels
+    assert ds.sizes == {"site": 482, "time": 12418}
+    assert ds["time"].values[0] == np.datetime64("1981-01-01") and ds["time"].values[-1] == np.datetime64("2014-12-31")
+    assert (np.diff(ds["time"].values) == np.timedelta64(1, "D")).all()
+    assert set(ds.data_vars) == {"prcp", "tmean", "pet", "streamflow", "area", "p_mean", "pet_mean", "aridity", "frac_snow"}
+    assert all(ds[v].dtype == np.float32 for v in ds.data_vars)
+    assert ds["streamflow"].attrs["units"] == "mm/d" and ds["tmean"].attrs["units"] == "degC" and ds["area"].attrs["units"] == "km2"
+    validate_canonical(ds, dynamic=["prcp", "tmean", "pet"], static=["area"], targets=["streamflow"])
+
+
+def test_site_ids_are_usgs_ids_with_gauge_id_kept(caravan_camels):
+    sites = caravan_camels["site"].values
+    assert all(len(s) == 8 and s.isdigit() for s in sites)
+    assert "01022500" in sites
+    assert list(caravan_camels["gauge_id"].values) == [f"camels_{s}" for s in sites]
+
+
+def test_missing_streamflow_fraction_matches_readme(caravan_camels):
+    frac = caravan_camels["streamflow"].isnull().mean("time").values
+    assert 0.001 <= float(np.median(frac)) <= 0.01  # README: median 0.4 % per basin
+    assert caravan_camels["prcp"].notnull().all()  # ERA5-Land forcing has no gaps
+
+
+def test_values_and_empty_cells_match_the_raw_file(caravan_root, caravan_camels):
+    rows = raw_rows(caravan_root / "timeseries" / "csv" / "camels" / "camels_01022500.csv")
+    q = caravan_camels["streamflow"].sel(site="01022500").values
+    empty = [i for i, r in enumerate(rows) if r["streamflow"] == ""]
+    assert empty and np.isnan(q[empty]).all()
+    assert int(np.isnan(q).sum()) == len(empty)
+    full = [i for i, r in enumerate(rows) if r["streamflow"] != ""]
+    np.testing.assert_allclose(q[full], [float(rows[i]["streamflow"]) for i in full], rtol=1e-6)
+    assert rows[0]["date"] == "1981-01-01"
+    assert float(caravan_camels["prcp"].sel(site="01022500", time="1981-01-02")) == pytest.approx(float(rows[1]["total_precipitation_sum"]))
+
+
+def test_coordinates_from_attributes_other(caravan_camels):
+    assert float(caravan_camels["lat"].sel(site="01022500")) == pytest.approx(44.60797)
+    assert float(caravan_camels["lon"].sel(site="01022500")) == pytest.approx(-67.93524)
+    assert float(caravan_camels["area"].sel(site="01022500")) == pytest.approx(573.6)
+
+
+@pytest.fixture
+def small_caravan(caravan_root: Path, tmp_path: Path) -> Path:
+    """Two basins whose CSVs have shuffled columns and extra ERA5-Land-like columns."""
+    root = tmp_path / "Caravan"
+    shutil.copytree(caravan_root / "attributes", root / "attributes")
+    out = root / "timeseries" / "csv" / "camels"
+    out.mkdir(parents=True)
+    for gauge in ("camels_01022500", "camels_14400000"):
+        table = pd.read_csv(caravan_root / "timeseries" / "csv" / "camels" / f"{gauge}.csv", dtype=str, keep_default_na=False)
+        table["surface_pressure_mean"] = "101.3"
+        table["snow_depth_water_equivalent_mean"] = ""
+        table = table[["streamflow", "surface_pressure_mean", "temperature_2m_mean", "date",
+                       "snow_depth_water_equivalent_mean", "potential_evaporation_sum", "total_precipitation_sum"]]
+        table.to_csv(out / f"{gauge}.csv", index=False)
+    return root
+
+
+def test_shuffled_and_extra_columns_are_selected_by_name(small_caravan, caravan_camels):
+    ds = read_caravan(small_caravan.parent)  # the Caravan/ child is found
+    assert list(ds["site"].values) == ["01022500", "14400000"]
+    for name in ("prcp", "tmean", "pet", "streamflow"):
+        np.testing.assert_array_equal(ds[name].values, caravan_camels[name].sel(site=ds["site"]).values)
+    extra = read_caravan(small_caravan, basins=["camels_14400000"], dynamic=("surface_pressure_mean", "snow_depth_water_equivalent_mean"))
+    assert float(extra["surface_pressure_mean"].max()) == pytest.approx(101.3) and extra["surface_pressure_mean"].attrs["units"] == "kPa"
+    assert extra["snow_depth_water_equivalent_mean"].isnull().all()
+
+
+def test_absent_column_names_file_and_column(small_caravan):
+    with pytest.raises(SourceDataError, match=r"camels_01022500\.csv.*'temperature_2m_max'"):
+        read_caravan(small_caravan, dynamic=("total_precipitation_sum", "temperature_2m_max"))
+    path = small_caravan / "timeseries" / "csv" / "camels" / "camels_14400000.csv"
+    pd.read_csv(path).drop(columns="streamflow").to_csv(path, index=False)
+    with pytest.raises(SourceDataError, match=r"camels_14400000\.csv.*'streamflow'"):
+        read_caravan(small_caravan)
+
+
+def test_basin_selection_with_or_without_prefix_and_missing_basin(small_caravan):
+    a = read_caravan(small_caravan, basins=["14400000"])
+    b = read_caravan(small_caravan, basins=["camels_14400000"])
+    xr.testing.assert_identical(a, b)
+    with pytest.raises(SourceDataError, match="camels_09999999"):
+        read_caravan(small_caravan, basins=["09999999"])
+
+
+def test_netcdf_variant_equals_csv(small_caravan, caravan_camels):
+    nc = small_caravan / "timeseries" / "netcdf" / "camels"
+    nc.mkdir(parents=True)
+    for path in (small_caravan / "timeseries" / "csv" / "camels").glob("*.csv"):
+        table = pd.read_csv(path, parse_dates=["date"]).set_index("date")
+        xr.Dataset.from_dataframe(table).to_netcdf(nc / f"{path.stem}.nc")
+    ds = read_caravan(small_caravan, fmt="netcdf", start="1990-01-01", end="1990-12-31")
+    assert ds.sizes == {"site": 2, "time": 365}
+    for name in ("prcp", "streamflow"):
+        np.testing.assert_array_equal(ds[name].values, caravan_camels[name].sel(site=ds["site"], time=ds["time"]).values)
+
+
+def test_static_selection_and_errors(caravan_root):
+    ds = read_caravan(
+        caravan_root, basins=["01022500"], static=("elev_mean", "frac_forest", "sand_frac"), start="2000-01-01", end="2000-01-31"
+    )
+    assert {"elevation", "forest_frac", "sand_frac"} <= set(ds.data_vars) and ds.sizes["time"] == 31
+    assert float(ds["elevation"][0]) == pytest.approx(92.68)
+    with pytest.raises(SourceDataError, match="not numeric"):
+        read_caravan(caravan_root, basins=["01022500"], static=("gauge_name",))
+    with pytest.raises(SourceDataError, match="'hydroatlas_thing'"):
+        read_caravan(caravan_root, basins=["01022500"], static=("hydroatlas_thing",))
+
+
+def test_wrong_root_and_source_are_clear(caravan_root, tmp_path):
+    with pytest.raises(SourceDataError, match="not a Caravan folder"):
+        read_caravan(tmp_path)
+    with pytest.raises(SourceDataError, match=r"'camelsgb'.*Available sources: \['camels'\]"):
+        read_caravan(caravan_root, source="camelsgb")
