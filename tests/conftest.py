@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,21 @@ def shared_data() -> Path:
             pytest.fail(f"{SHARED_DATA} is missing but SYNERGY_REQUIRE_SHARED is set (CI must not skip real-data tests).")
         pytest.skip(f"{SHARED_DATA} not present")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def caravan_root(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``caravan_camels482.tar.xz`` unpacked once per session into a temporary folder (~230 MB)."""
+    archive = shared_data / "caravan_camels482.tar.xz"
+    if not archive.is_file():
+        pytest.skip(f"{archive} not present")
+    dest = tmp_path_factory.mktemp("caravan")
+    with tarfile.open(archive, "r:xz") as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "caravan"
+
+
+@pytest.fixture(scope="session")
+def ecoregions_path(shared_data: Path) -> Path:
+    """The real EPA US level-III polygons (GeoJSON, EPSG:4326)."""
+    return shared_data / "ecoregions" / "us_eco_l3_conus_covsimpl_0.005.geojson"
