@@ -1,0 +1,41 @@
+"""``global_vs_local`` on real SMAP pixels with NLDAS-2 forcing (``--env smap_hydrodl``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from tests.kedro_project import copy_project, inside
+
+TRAINING = {"hidden_size": 8, "epochs": 1, "iterations_per_epoch": 2}
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, shared_data):
+    project = copy_project(tmp_path_factory.mktemp("smap") / "project")
+    catalog = yaml.safe_load((project / "conf/smap_hydrodl/catalog.yml").read_text())
+    catalog["raw_pixels"]["path"] = str(shared_data / "smap_hydrodl_csv")
+    catalog["ecoregion_polygons"]["path"] = str(shared_data / "ecoregions/us_eco_l3_conus_covsimpl_0.005.geojson")
+    (project / "conf/smap_hydrodl/catalog.yml").write_text(yaml.safe_dump(catalog))
+    with inside(project):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, env="smap_hydrodl", runtime_params={"training": TRAINING}) as session:
+            session.run(pipeline_name="global_vs_local")
+        yield project
+
+
+def test_pixels_outside_the_us_polygons_train_no_model(finished_run):
+    regions = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str)
+    assert len(regions) == 412
+    assert regions["region"].notna().sum() == 339  # 73 pixels lie in Canada or Mexico (data README)
+
+
+def test_table_compares_global_and_local_on_the_papers_subregions(finished_run):
+    table = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv")
+    assert list(table["region"]) == [*"ABCDEFGHIJKLMNOPQR", "All"]
+    by_region = table.set_index("region")
+    assert by_region.loc["All", "RMSE_N"] == by_region.drop("All")["RMSE_N"].sum() > 250
+    assert by_region["RMSE_median_global"].drop("All").dropna().between(0.005, 0.3).all()  # m3/m3
