@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from .checkpoints import CheckpointStore, fingerprint
 from .loss import masked_rmse
 from .lstm import HydroLSTM
 from .sampling import gather_windows, iterations_per_epoch, random_windows
@@ -33,6 +35,11 @@ class TrainingConfig:
     seed: int = 42
     iterations_per_epoch: int | None = None
     device: str = "auto"
+    checkpoint_every: int = 1
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite on observed targets."""
 
 
 def resolve_device(device: str) -> torch.device:
@@ -43,12 +50,15 @@ def resolve_device(device: str) -> torch.device:
 
 
 def train_lstm(
-    x: np.ndarray, y: np.ndarray, config: TrainingConfig, label: str = "model"
+    x: np.ndarray, y: np.ndarray, config: TrainingConfig, label: str = "model",
+    checkpoints: CheckpointStore | None = None, on_epoch_end: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
     """Fit a HydroLSTM on x (site, time, feature) → y (site, time, NaN = unobserved).
 
     Returns the state dict and a per-epoch history (epoch, loss = mean batch RMSE in normalised
-    units, iterations, seconds).
+    units, iterations, seconds). With ``checkpoints`` the state is saved every
+    ``config.checkpoint_every`` epochs and a rerun resumes from it, reaching the same weights as
+    an uninterrupted run on CPU; the checkpoint is removed once training completes.
     """
     n_sites, n_time, n_features = x.shape
     window = min(config.window, n_time)
@@ -60,18 +70,32 @@ def train_lstm(
     xt = torch.as_tensor(x, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device)
     n_iter = config.iterations_per_epoch or iterations_per_epoch(n_sites, n_time, window, config.batch_size)
-    rows = []
+    rows: list[dict] = []
+    key = fingerprint(config, x, y) if checkpoints else ""
+    resumed = checkpoints.load(key) if checkpoints else None
+    if resumed:
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        rng.bit_generator.state = resumed["sampler"]
+        torch.set_rng_state(resumed["torch_rng"])
+        rows = list(resumed["history"])
+    first_epoch = len(rows) + 1
     model.train()
-    with tqdm(total=config.epochs * n_iter, desc=f"train {label}", unit="batch", leave=False, mininterval=2) as bar:
-        for epoch in range(1, config.epochs + 1):
+    with tqdm(total=config.epochs * n_iter, initial=(first_epoch - 1) * n_iter, desc=f"train {label}", unit="batch",
+              leave=False, mininterval=2, disable=None) as bar:
+        for epoch in range(first_epoch, config.epochs + 1):
             started, losses = time.perf_counter(), []
             for _ in range(n_iter):
                 sites, starts = random_windows(rng, n_sites, n_time, window, config.batch_size)
                 xb, yb = gather_windows(xt, yt, sites, starts, window)
-                loss = masked_rmse(model(xb), yb)
                 bar.update(1)
-                if torch.isnan(loss):
-                    continue
+                if not bool(torch.isfinite(yb).any()):
+                    continue  # no observation in this batch: nothing to learn from
+                loss = masked_rmse(model(xb), yb)
+                if not bool(torch.isfinite(loss)):
+                    raise TrainingDivergedError(
+                        f"Training {label} diverged: the loss is {loss.item()} at epoch {epoch}. Check the inputs "
+                        "for extreme values (features.transforms) or lower training.hidden_size.")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -80,8 +104,16 @@ def train_lstm(
             rows.append({"epoch": epoch, "loss": mean_loss, "iterations": n_iter,
                          "seconds": time.perf_counter() - started})
             bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4f}")
+            if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
+                checkpoints.save({"fingerprint": key, "epoch": epoch, "model": model.state_dict(),
+                                  "optimizer": optimizer.state_dict(), "sampler": rng.bit_generator.state,
+                                  "torch_rng": torch.get_rng_state(), "history": rows})
+            if on_epoch_end:
+                on_epoch_end(epoch)
     log.info("Trained %s: %d sites, %d epochs × %d batches, final loss %.4f",
-             label, n_sites, config.epochs, n_iter, rows[-1]["loss"])
+             label, n_sites, config.epochs, n_iter, rows[-1]["loss"] if rows else float("nan"))
+    if checkpoints:
+        checkpoints.clear()
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}, pd.DataFrame(rows)
 
 

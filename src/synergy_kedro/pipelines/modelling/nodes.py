@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.metrics import site_metrics
+from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.normalisation import denormalise
@@ -26,8 +27,11 @@ def training_config(training: dict, target: str) -> TrainingConfig:
 
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
-                training: dict) -> tuple[dict, pd.DataFrame]:
-    """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights."""
+                training: dict, checkpoint: CheckpointStore | None = None) -> tuple[dict, pd.DataFrame]:
+    """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
+
+    ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume.
+    """
     config = training_config(training, target)
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
     meta = {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
@@ -37,7 +41,7 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
         return {**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS)
     x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
     y = target_array(model_inputs, train_sites["sites"], target, periods["train"])
-    state, history = train_lstm(x, y, config, label=train_sites["model"])
+    state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint)
     return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}, history
 
 

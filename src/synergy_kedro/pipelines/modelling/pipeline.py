@@ -16,7 +16,8 @@ SHARED_PARAMETERS = {"params:features", "params:target", "params:periods", "para
 def model_template() -> Pipeline:
     return Pipeline([
         node(train_model,
-             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", "params:training"],
+             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", "params:training",
+              "checkpoint"],
              ["model", "training_history"], name="train"),
         node(predict_model,
              ["model_inputs", "canonical_dataset", "model", "train_sites", "normalisation_stats", "params:periods"],

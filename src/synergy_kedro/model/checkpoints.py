@@ -1,0 +1,62 @@
+"""Training checkpoints: resume a killed run where it stopped, with the same final weights.
+
+A checkpoint holds everything the next epoch depends on: weights, AdaDelta's running averages,
+the batch sampler's numpy state, torch's RNG (dropout), the epoch and the history so far. It is
+only reused when its *fingerprint* (training settings except ``epochs``, data shape and a data
+checksum) matches, so changed data or settings never resume a stale run; raising ``epochs``
+continues a finished one. Files are written atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+log = logging.getLogger(__name__)
+
+
+class CheckpointStore:
+    """One model's checkpoint file (the catalog's ``<namespace>.checkpoint`` loads one)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self, fingerprint: str) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        state = torch.load(self.path, map_location="cpu", weights_only=False)
+        if state.get("fingerprint") != fingerprint:
+            log.info("Ignoring checkpoint %s: it was made with other data or settings.", self.path)
+            return None
+        log.info("Resuming from %s after epoch %d.", self.path, state["epoch"])
+        return state
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(self.path.suffix + ".part")
+        torch.save(state, tmp)
+        os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def __repr__(self) -> str:
+        return f"CheckpointStore({str(self.path)!r})"
+
+
+def fingerprint(config: Any, x: np.ndarray, y: np.ndarray) -> str:
+    """Settings (without ``epochs``), shapes and a checksum of the data, hashed."""
+    settings = {k: v for k, v in asdict(config).items() if k not in ("epochs", "checkpoint_every")}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    digest.update(str((x.shape, y.shape)).encode())
+    digest.update(np.ascontiguousarray(x).tobytes()[:: max(1, x.nbytes // 4_000_000)])
+    digest.update(np.nan_to_num(np.ascontiguousarray(y), nan=-9e9).tobytes()[:: max(1, y.nbytes // 4_000_000)])
+    return digest.hexdigest()

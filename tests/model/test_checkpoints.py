@@ -1,0 +1,63 @@
+"""A killed training run resumes from its checkpoint and ends with the same weights."""
+
+import numpy as np
+import pytest
+
+from synergy_kedro.model.checkpoints import CheckpointStore
+from synergy_kedro.model.training import TrainingConfig, TrainingDivergedError, train_lstm
+
+CONFIG = TrainingConfig(hidden_size=8, dropout=0.3, window=10, batch_size=8, epochs=4, seed=11,
+                        iterations_per_epoch=5, device="cpu")
+
+
+class Killed(Exception):
+    pass
+
+
+def _data():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5, 60, 3)).astype("float32")
+    y = (x[..., 0] + 0.1 * rng.normal(size=(5, 60))).astype("float32")
+    y[:, ::4] = np.nan
+    return x, y
+
+
+def _kill_after(epoch):
+    def callback(done):
+        if done == epoch:
+            raise Killed
+
+    return callback
+
+
+def test_resumed_run_reaches_the_weights_of_an_uninterrupted_one(tmp_path):
+    x, y = _data()
+    reference, ref_history = train_lstm(x, y, CONFIG)
+    store = CheckpointStore(tmp_path / "ckpt.pt")
+    with pytest.raises(Killed):
+        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+    assert store.path.exists()
+    epochs_run = []
+    resumed, history = train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=epochs_run.append)
+    assert epochs_run == [3, 4]  # only the missing epochs ran
+    assert all(np.array_equal(reference[k].numpy(), resumed[k].numpy()) for k in reference)
+    assert history["loss"].tolist() == ref_history["loss"].tolist()
+    assert not store.path.exists()  # removed once training completed
+
+
+def test_checkpoint_of_other_data_is_not_resumed(tmp_path):
+    x, y = _data()
+    store = CheckpointStore(tmp_path / "ckpt.pt")
+    with pytest.raises(Killed):
+        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+    epochs_run = []
+    train_lstm(x * 2, y, CONFIG, checkpoints=store, on_epoch_end=epochs_run.append)
+    assert epochs_run == [1, 2, 3, 4]
+
+
+def test_divergence_is_reported_not_silently_skipped():
+    x, y = _data()
+    x[0, 5, 0] = np.inf
+    with pytest.raises(TrainingDivergedError, match="diverged"):
+        train_lstm(x, y, TrainingConfig(hidden_size=4, window=60, batch_size=16, epochs=1, iterations_per_epoch=3,
+                                        device="cpu"))
