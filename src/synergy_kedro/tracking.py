@@ -56,12 +56,26 @@ def git_sha(project_path: Path) -> str:
         return "unknown"
 
 
+class TrackingUnavailableError(RuntimeError):
+    """The MLflow tracking store cannot be reached; raised before any node runs."""
+
+
 class RunTracker:
     """Owns the parent run of one ``kedro run`` and logs its models and reports."""
 
     def __init__(self, tracking_uri: str, experiment_name: str, artifact_location: str | None) -> None:
+        if tracking_uri.startswith(("http://", "https://")):
+            # Fail in seconds, not after MLflow's minutes of retries, when a server is down.
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+            os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
         self.client = MlflowClient(tracking_uri=tracking_uri)
-        experiment = self.client.get_experiment_by_name(experiment_name)
+        try:
+            experiment = self.client.get_experiment_by_name(experiment_name)
+        except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
+            raise TrackingUnavailableError(
+                f"MLflow tracking store {tracking_uri} cannot be reached ({type(exc).__name__}: {str(exc)[:300]}). "
+                "Start the server, or point MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere, "
+                "or set enabled: false in mlflow.yml to run without tracking.") from exc
         self.experiment_id = (experiment.experiment_id if experiment else
                               self.client.create_experiment(experiment_name, artifact_location=artifact_location))
         self.parent_id: str | None = None

@@ -1,14 +1,17 @@
 """Read-only Kedro datasets for real data in its published on-disk layouts.
 
 Each wraps one reader of :mod:`synergy_kedro.sources`, so paths and format options live in the
-catalog of an environment (``conf/caravan``, ``conf/camels_us``, ``conf/smap_hydrodl``) and the
-ingestion nodes stay pure. Loading returns the canonical (site, time) Dataset (or, for GAGES-II
-and the ecoregion polygons, a table); saving is refused: raw data is never overwritten.
+catalog of an environment (``conf/caravan``, ``conf/camels_us``, ``conf/smap_hydrodl``, ``conf/smap``)
+and the ingestion nodes stay pure. Loading returns the canonical (site, time) Dataset (or, for
+GAGES-II and the ecoregion polygons, a table; for NLDAS-2 forcing and gridded static layers a
+lazily opened, dask-backed Dataset that the ingestion node aggregates to the pixels it chose);
+saving is refused: raw data is never overwritten.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
@@ -29,8 +32,6 @@ class _RawDataset(AbstractDataset):
         raise DatasetError(f"{type(self).__name__} at {self._path} is raw input and read-only.")
 
     def _exists(self) -> bool:
-        from pathlib import Path
-
         return Path(self._path).exists()
 
     def _describe(self) -> dict[str, Any]:
@@ -67,6 +68,73 @@ def _smap_csv(path, **kwargs):
     return read_smap_csv(path, **kwargs)
 
 
+def _smap_l3(path, **kwargs):
+    from synergy_kedro.sources.smap_l3 import read_smap_l3
+
+    for key in ("bbox", "grid_shape"):  # YAML gives lists
+        if kwargs.get(key) is not None:
+            kwargs[key] = tuple(kwargs[key])
+    if kwargs.get("pixels") is not None:
+        kwargs["pixels"] = [tuple(p) for p in kwargs["pixels"]]
+    return read_smap_l3(Path(path), **kwargs)
+
+
+def _nldas(path, *, suffixes: Sequence[str] = (".nc", ".nc4"), variables: Sequence[str] | None = None,
+           chunks: dict[str, int] | None = None, parallel: bool = False):
+    """NLDAS-2 netCDF files anywhere under ``path`` (sorted), opened lazily as one dask-backed Dataset.
+
+    ``variables`` keeps only those (plus coordinates) while opening, which saves work with the
+    GES DISC netCDF-4 files' extra fields; ``chunks`` are dask chunks (default 96 time steps).
+    """
+    import xarray as xr
+
+    from synergy_kedro.sources.nldas import NldasError
+
+    root = Path(path)
+    if not root.is_dir():
+        raise NldasError(f"{root} is not a folder of NLDAS-2 netCDF files.")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in tuple(suffixes))
+    if not files:
+        raise NldasError(f"No NLDAS-2 netCDF files ({', '.join(suffixes)}) under {root}.")
+    keep = list(variables) if variables else None
+
+    def preprocess(ds):
+        return ds[keep] if keep else ds
+
+    try:
+        ds = xr.open_mfdataset(files, combine="by_coords", data_vars="minimal", coords="minimal", compat="override",
+                               preprocess=preprocess, parallel=parallel, chunks={})
+    except (OSError, ValueError, KeyError) as exc:
+        raise NldasError(f"Cannot open the NLDAS-2 files under {root} ({len(files)} files, e.g. {files[0].name}): {exc}") from exc
+    return ds.chunk(dict(chunks or {"time": 96}))  # one file is often one hour: fewer, larger blocks
+
+
+def _static_table(path, *, columns: dict[str, str] | Sequence[str] | None = None, id_column: str = "site", **kwargs):
+    """``static_from_table`` of the csv; default every column but the id column."""
+    import pandas as pd
+
+    from synergy_kedro.sources.static_layers import StaticLayerError, static_from_table
+
+    if columns is None:
+        if not Path(path).is_file():
+            raise StaticLayerError(f"{path} does not exist.")
+        columns = [c for c in pd.read_csv(path, nrows=0).columns if c != id_column]
+    return static_from_table(Path(path), columns, id_column=id_column, **kwargs)
+
+
+def _static_grid(path, *, chunks: dict[str, int] | None = None):
+    import xarray as xr
+
+    from synergy_kedro.sources.static_layers import StaticLayerError
+
+    if not Path(path).is_file():
+        raise StaticLayerError(f"{path} does not exist.")
+    try:
+        return xr.open_dataset(path, chunks=chunks or {})
+    except (OSError, ValueError) as exc:
+        raise StaticLayerError(f"{path} cannot be opened as netCDF ({exc}).") from exc
+
+
 class CaravanDataset(_RawDataset):
     """Caravan (``timeseries/csv/<source>/``, ``attributes/<source>/``) → canonical Dataset."""
 
@@ -95,3 +163,32 @@ class SmapCsvDataset(_RawDataset):
     """The hydroDL csv database of SMAP + NLDAS-2 (``CONUSv4f1/<year>/<VAR>.csv``) → canonical Dataset."""
 
     reader = staticmethod(_smap_csv)
+
+
+class SmapL3Dataset(_RawDataset):
+    """NSIDC SPL3SMP daily granules (``SMAP_L3_SM_P_YYYYMMDD_R<CRID>_<nnn>.h5`` at any depth under
+    ``path``) → canonical (site, time) ``soil_moisture`` Dataset; ``load_args`` are those of
+    :func:`synergy_kedro.sources.smap_l3.read_smap_l3` (``bbox``, ``pixels``, ``start``, ``end``,
+    ``overpass``, ``grid_shape``)."""
+
+    reader = staticmethod(_smap_l3)
+
+
+class NldasDataset(_RawDataset):
+    """NLDAS-2 forcing netCDF files (``*.nc``/``*.nc4`` at any depth under ``path``) → one lazily opened,
+    dask-backed Dataset (time, lat, lon); ``load_args``: ``variables``, ``chunks``, ``suffixes``, ``parallel``."""
+
+    reader = staticmethod(_nldas)
+
+
+class StaticTableDataset(_RawDataset):
+    """A per-pixel csv of static attributes → (site) Dataset; ``load_args`` are those of
+    :func:`synergy_kedro.sources.static_layers.static_from_table` (``columns`` default: all but ``id_column``)."""
+
+    reader = staticmethod(_static_table)
+
+
+class StaticGridDataset(_RawDataset):
+    """A netCDF of 2-D (lat, lon) static layers, opened lazily; the ingestion node area-averages it to the pixels."""
+
+    reader = staticmethod(_static_grid)

@@ -1,16 +1,18 @@
 """Ingestion, one shape per kind of source (``ingestion.source``); all end in ``canonical_dataset``.
 
-The raw datasets (``raw_basins``, ``raw_pixels``, ``gages2_tables``, ``ecoregion_polygons``) are
-defined by each real-data environment's catalog; the embedded source needs none.
+The raw datasets (``raw_basins``, ``raw_pixels``, ``gages2_tables``, ``ecoregion_polygons``; for the
+SMAP L3 + NLDAS-2 files ``smap_granules``, ``nldas_forcing``, ``static_layers``) are defined by each
+real-data environment's catalog; the embedded source needs none.
 """
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import generate_embedded, ingest_basins, ingest_pixels
+from .nodes import generate_embedded, ingest_basins, ingest_pixels, ingest_smap_l3
 
 COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")
 PIXEL_SOURCES = ("smap_hydrodl",)
+GRANULE_SOURCES = ("smap",)
 
 
 def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
@@ -22,5 +24,8 @@ def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
     if source in PIXEL_SOURCES:
         return Pipeline([node(ingest_pixels, ["raw_pixels", "ecoregion_polygons", *COMMON],
                               "canonical_dataset", name="ingest")])
+    if source in GRANULE_SOURCES:
+        return Pipeline([node(ingest_smap_l3, ["smap_granules", "nldas_forcing", "static_layers", "ecoregion_polygons",
+                                               *COMMON], "canonical_dataset", name="ingest")])
     raise ValueError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
-                     f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES)}.")
+                     f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES)}.")
