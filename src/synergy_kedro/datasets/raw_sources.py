@@ -105,12 +105,14 @@ def _nldas(path, *, suffixes: Sequence[str] = (".nc", ".nc4"), variables: Sequen
         ds = xr.open_mfdataset(files, combine="by_coords", data_vars="minimal", coords="minimal", compat="override",
                                preprocess=preprocess, parallel=parallel, chunks={})
     except (OSError, ValueError, KeyError) as exc:
-        raise NldasError(f"Cannot open the NLDAS-2 files under {root} ({len(files)} files, e.g. {files[0].name}): {exc}") from exc
+        raise NldasError(
+            f"Cannot open the NLDAS-2 files under {root} ({len(files)} files, e.g. {files[0].name}): {exc}") from exc
     return ds.chunk(dict(chunks or {"time": 96}))  # one file is often one hour: fewer, larger blocks
 
 
 def _static_table(path, *, columns: dict[str, str] | Sequence[str] | None = None, id_column: str = "site", **kwargs):
-    """``static_from_table`` of the csv; default every column but the id column."""
+    """``static_from_table`` of the csv; default every numeric column but the id column (text columns,
+    e.g. a soil texture name, are left out)."""
     import pandas as pd
 
     from synergy_kedro.sources.static_layers import StaticLayerError, static_from_table
@@ -118,7 +120,8 @@ def _static_table(path, *, columns: dict[str, str] | Sequence[str] | None = None
     if columns is None:
         if not Path(path).is_file():
             raise StaticLayerError(f"{path} does not exist.")
-        columns = [c for c in pd.read_csv(path, nrows=0).columns if c != id_column]
+        table = pd.read_csv(path, dtype={id_column: str})
+        columns = [c for c in table.select_dtypes("number").columns if c != id_column]
     return static_from_table(Path(path), columns, id_column=id_column, **kwargs)
 
 

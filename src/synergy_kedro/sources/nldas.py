@@ -259,6 +259,10 @@ def aggregate_nldas_to_pixels(
         if set(da.dims) != {"time", lat_name, lon_name}:
             raise NldasError(f"{where}: {src} has dims {da.dims}, expected (time, {lat_name}, {lon_name}).")
         pixel = area_mean(da.transpose("time", lat_name, lon_name), weights, site)
+        if compute:
+            # The (time, pixel) series is small; a daily resample of a dask array builds one reduction
+            # per day (seconds per variable for a few months), so resample it in memory.
+            pixel = pixel.compute()
         daily = _daily(pixel, rule, complete).transpose("site", "time").astype(np.float32)
         units, long_name = NLDAS_ATTRS.get(src, (da.attrs.get("units", "unknown"), src))
         units = da.attrs.get("units", units)

@@ -74,26 +74,28 @@ def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_
     _check_target_coverage(sm, target, periods, source)
 
     bounds = ease2_pixel_bounds(sm["ease_row"].values, sm["ease_col"].values)
-    off_grid = ~(np.isclose(bounds["lat"], sm["lat"].values, atol=0.01) & np.isclose(bounds["lon"], sm["lon"].values, atol=0.01))
+    off_grid = ~(np.isclose(bounds["lat"], sm["lat"].values, atol=0.01)
+                 & np.isclose(bounds["lon"], sm["lon"].values, atol=0.01))
     if off_grid.any():
         raise CanonicalDatasetError(
-            f"{source}: the granules' cell centres do not match the EASE-Grid 2.0 36 km grid (e.g. {sm['site'].values[off_grid][0]});"
-            " only the standard 406 x 964 SPL3SMP grid is supported.")
+            f"{source}: the granules' cell centres do not match the EASE-Grid 2.0 36 km grid (e.g. "
+            f"{sm['site'].values[off_grid][0]}); only the standard 406 x 964 SPL3SMP grid is supported.")
     forcing = aggregate_nldas_to_pixels(nldas_forcing, bounds, nldas_opts.get("variables"), how=nldas_opts.get("how"),
                                         time_shift=nldas_opts.get("time_shift"))
-    forcing = forcing.reindex(time=time)
     names = list(forcing.data_vars)
     covered = np.asarray(forcing[names].to_array().notnull().any(("variable", "time")))
+    forcing = forcing.reindex(time=time)
     if not covered.all():
         log.warning("%d of %d pixels have no NLDAS-2 forcing (outside its domain or all water) and are left out: %s",
                     int((~covered).sum()), covered.size, list(sm["site"].values[~covered][:30]))
         if not covered.any():
-            raise CanonicalDatasetError(f"{source}: no pixel has NLDAS-2 forcing; do the NLDAS files cover the SMAP pixels?")
+            raise CanonicalDatasetError(
+                f"{source}: no pixel has NLDAS-2 forcing; do the NLDAS files cover the SMAP pixels?")
         sm, forcing, bounds = sm.isel(site=covered), forcing.isel(site=covered), bounds[covered].reset_index(drop=True)
     _check_forcing_coverage(forcing, periods, source)
 
     statics = _statics(static_layers, bounds, list(features.get("static") or []), source)
-    ds = sm.assign({name: forcing[name] for name in names})
+    ds = sm.assign({name: forcing[name].reset_coords(drop=True) for name in names})
     ds = ds.assign_coords(nldas_cells=("site", forcing["n_cells"].values, forcing["n_cells"].attrs))
     ds = ds.assign({name: statics[name] for name in statics.data_vars})
     ds.attrs = {"source": source, "description": "SMAP L3 (SPL3SMP) soil moisture on EASE-Grid 2.0 36 km pixels with"
@@ -126,31 +128,35 @@ def _experiment_days(periods: dict) -> pd.DatetimeIndex:
     return pd.date_range(min(dates).normalize(), max(dates).normalize(), freq="D", name="time")
 
 
+def _in_periods(time: xr.DataArray, periods: dict) -> np.ndarray:
+    t = pd.DatetimeIndex(time.values)
+    return np.logical_or.reduce([(t >= pd.Timestamp(periods[p][0])) & (t <= pd.Timestamp(periods[p][1]))
+                                 for p in ("train", "test")])
+
+
 def _check_target_coverage(sm: xr.Dataset, target: str, periods: dict, source: str) -> None:
     """The test period needs observations too (training is checked by ``drop_sites_without_training_target``)."""
     if target not in sm:
         return  # validate_canonical names it
-    for name in ("train", "test"):
-        observed = sm[target].sel(time=slice(*periods[name])).notnull().any("site")
-        log.info("%s: SMAP observed on %d of %d days of the %s period", source, int(observed.sum()), observed.size, name)
-    if not observed.any():
+    days = {p: sm[target].sel(time=slice(*periods[p])).notnull().any("site") for p in ("train", "test")}
+    log.info("%s: SMAP observed on %s", source,
+             ", ".join(f"{int(d.sum())} of {d.size} days of the {p} period" for p, d in days.items()))
+    if not days["test"].any():
         raise CanonicalDatasetError(
-            f"{source}: no SMAP observation in the test period {periods['test']}; are granules for it under the "
+            f"{source}: no SMAP observation in the test period {list(periods['test'])}; are its granules under the "
             "smap_granules folder?")
 
 
 def _check_forcing_coverage(forcing: xr.Dataset, periods: dict, source: str) -> None:
     """Every day of the periods needs forcing at every pixel (missing inputs would silently become the mean)."""
-    days = xr.concat([forcing["time"].sel(time=slice(*periods[p])) for p in ("train", "test")], "time")
-    sub = forcing.sel(time=days)
-    gaps = sub.to_array().isnull().any(("variable", "site")).values
+    in_periods = _in_periods(forcing["time"], periods)
+    gaps = forcing.to_array().isnull().any(("variable", "site")).values & in_periods
     if gaps.any():
-        missing = pd.DatetimeIndex(days.values[gaps])
+        missing = pd.DatetimeIndex(forcing["time"].values[gaps])
         raise CanonicalDatasetError(
-            f"{source}: NLDAS-2 forcing is missing on {gaps.sum()} day(s) of the periods, e.g. "
-            f"{', '.join(str(d.date()) for d in missing[:5])} (a day needs all its hourly steps). Download the NLDAS "
-            f"files covering {days.values[0].astype('datetime64[D]')}..{days.values[-1].astype('datetime64[D]')} "
-            "or adjust periods.")
+            f"{source}: NLDAS-2 forcing is missing on {int(gaps.sum())} day(s) of the periods, e.g. "
+            f"{', '.join(str(d.date()) for d in missing[:5])} (a day needs all its hourly steps, UTC). Download "
+            "NLDAS files covering the periods or adjust periods in parameters.yml.")
 
 
 def _statics(layers: xr.Dataset, bounds: pd.DataFrame, names: list[str], source: str) -> xr.Dataset:
