@@ -184,6 +184,7 @@ def _statics(layers: xr.Dataset, bounds: pd.DataFrame, names: list[str], source:
 def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: str) -> xr.Dataset:
     validate_canonical(ds, features["dynamic"], features["static"], [target], source=source)
     check_periods(ds, periods, source)
+    ds = ds.sel(time=slice(periods["train"][0], periods["test"][1]))  # nothing outside is ever used
     ds = drop_sites_without_training_target(ds, target, periods["train"])
     if "region" in ds.coords:
         ds = ds.drop_vars("region")  # partitioning owns the region of each scheme

@@ -1,0 +1,119 @@
+"""Plain-language reports that set this run's results beside the paper's.
+
+A reader wants three things from an experiment: the numbers, the paper's numbers next to them,
+and one sentence saying whether the paper's direction holds here. "Holds" means the pooled
+Wilcoxon test is significant (p < 0.05) *and* the better model wins at more than half the sites;
+anything else is said as it is (reversed, or not significant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from synergy_kedro.comparisons import HIGHER_IS_BETTER
+from synergy_kedro.paper_results import GLOBAL_VS_LOCAL
+
+ALPHA = 0.05
+PRIMARY_METRIC = {"soil_moisture": "RMSE", "streamflow": "NSE"}
+
+
+def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
+    """Sentence fragment on whether ``a`` beats ``b`` at the pooled sites."""
+    if not np.isfinite(p) or not np.isfinite(share_a_better):
+        return "cannot be tested here (too few paired sites)"
+    if p < ALPHA and share_a_better > 0.5:
+        return f"holds: {a} is better at {share_a_better:.0%} of sites (p = {p:.1e})"
+    if p < ALPHA and share_a_better < 0.5:
+        return f"is reversed: {b} is better at {1 - share_a_better:.0%} of sites (p = {p:.1e})"
+    return f"is not significant here ({a} better at {share_a_better:.0%} of sites, p = {p:.2f})"
+
+
+def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target: str, settings: Mapping) -> str:
+    """Markdown: pooled global vs local beside the paper, seed spread, settings."""
+    pooled = table.set_index("region").loc["All"]
+    paper = GLOBAL_VS_LOCAL.get(target, {})
+    metrics = [c.removesuffix("_N") for c in table.columns if c.endswith("_N")]
+    rows = []
+    for m in metrics:
+        rows.append({
+            "metric": m, "sites": int(pooled[f"{m}_N"]),
+            "median global": pooled[f"{m}_median_global"], "median local": pooled[f"{m}_median_local"],
+            "global better": f"{pooled[f'{m}_share_global_better']:.0%}", "Wilcoxon p": f"{pooled[f'{m}_p']:.1e}",
+            "paper global": _paper(paper, m, "global"), "paper local": _paper(paper, m, "local"),
+            "paper global better": _paper_share(paper, m),
+        })
+    primary = PRIMARY_METRIC.get(target, metrics[0])
+    sentence = verdict(pooled[f"{primary}_share_global_better"], pooled[f"{primary}_p"], "the global model",
+                       "the local models")
+    lines = [
+        f"# Global vs local ({target}): this run beside Fang et al. (2022)", "",
+        f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}.", "",
+        pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"), "",
+        "Paper values are pooled over CONUS as reported (statistic per metric in "
+        "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
+    ]
+    if len(seed_table) > 1:
+        lines += ["## Seed variability", "",
+                  f"The global and local models were trained with {len(seed_table)} seeds; pooled results per seed, "
+                  "then mean ± standard deviation across seeds (the paper reports one seed).", "",
+                  seed_table.to_markdown(index=False, floatfmt=".3f"), "",
+                  _spread(seed_table, primary), ""]
+    lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
+    return "\n".join(lines)
+
+
+def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping) -> str:
+    """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI."""
+    metric = PRIMARY_METRIC.get(target, "RMSE")
+    lines = [f"# Similar vs dissimilar ({target}): this run beside Fang et al. (2022)", "",
+             "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", ""]
+    for variant, table in tables.items():
+        if table.empty:
+            lines += [f"## {variant}", "", "No models were trained for this variant.", ""]
+            continue
+        steps = table[table["pair"].isin(["local vs close", "close vs far", "far vs dissimilar"])]
+        pooled = steps[steps["region"] == "All"].set_index("pair")
+        rows = [{"step": pair, "sites": int(r[f"{metric}_N"]), f"median before": r[f"{metric}_median_a"],
+                 "median after": r[f"{metric}_median_b"], "after better": f"{1 - r[f'{metric}_share_a_better']:.0%}",
+                 "Wilcoxon p": f"{r[f'{metric}_p']:.1e}",
+                 "verdict": verdict(1 - r[f"{metric}_share_a_better"], r[f"{metric}_p"], "the larger set",
+                                    "the smaller set")}
+                for pair, r in pooled.iterrows()]
+        improving = _rois_improving_monotonically(steps, metric)
+        lines += [f"## {variant.replace('_', ' ')}", "", pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"), "",
+                  f"Median {metric} improves at every step in **{improving[0]} of {improving[1]} ROIs**.", ""]
+    lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
+    return "\n".join(lines)
+
+
+def _paper(paper: Mapping, metric: str, model: str) -> str:
+    value = paper.get(f"{metric}_{model}")
+    return "–" if value is None else f"{value:.3f} ({paper.get(f'{metric}_statistic', '')})"
+
+
+def _paper_share(paper: Mapping, metric: str) -> str:
+    value = paper.get(f"{metric}_share_global_better")
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _spread(seed_table: pd.DataFrame, metric: str) -> str:
+    col = f"{metric}_share_global_better"
+    g, loc = seed_table[f"{metric}_median_global"], seed_table[f"{metric}_median_local"]
+    return (f"Across seeds: median {metric} global {g.mean():.3f} ± {g.std(ddof=1):.3f}, local "
+            f"{loc.mean():.3f} ± {loc.std(ddof=1):.3f}; global better at {seed_table[col].mean():.0%} ± "
+            f"{seed_table[col].std(ddof=1):.0%} of sites.")
+
+
+def _rois_improving_monotonically(steps: pd.DataFrame, metric: str) -> tuple[int, int]:
+    per_roi = steps[steps["region"] != "All"]
+    better = (lambda a, b: b > a) if HIGHER_IS_BETTER[metric] else (lambda a, b: b < a)
+    count, total = 0, 0
+    for _, rows in per_roi.groupby("region"):
+        if rows[f"{metric}_N"].min() == 0 or len(rows) < 3:
+            continue
+        total += 1
+        count += all(better(r[f"{metric}_median_a"], r[f"{metric}_median_b"]) for _, r in rows.iterrows())
+    return count, total

@@ -1,0 +1,45 @@
+import numpy as np
+import pandas as pd
+
+from synergy_kedro.reports import global_vs_local_report, similar_vs_dissimilar_report, verdict
+
+
+def test_verdict_needs_significance_and_a_majority():
+    assert verdict(0.8, 0.001, "A", "B").startswith("holds: A is better at 80%")
+    assert verdict(0.2, 0.001, "A", "B").startswith("is reversed: B is better at 80%")
+    assert verdict(0.8, 0.2, "A", "B").startswith("is not significant")
+    assert verdict(np.nan, np.nan, "A", "B").startswith("cannot be tested")
+
+
+def _gvl_table(share, p):
+    return pd.DataFrame({"region": ["A", "All"], "RMSE_N": [3, 30], "RMSE_median_global": [0.02, 0.021],
+                         "RMSE_median_local": [0.03, 0.027], "RMSE_share_global_better": [1.0, share],
+                         "RMSE_p": [0.1, p], "R_N": [3, 30], "R_median_global": [0.9, 0.91],
+                         "R_median_local": [0.8, 0.85], "R_share_global_better": [1.0, 0.9], "R_p": [0.1, 0.001]})
+
+
+def test_global_vs_local_report_sets_the_paper_beside_the_run():
+    seeds = pd.DataFrame({"repeat": [0, 1, 2], "RMSE_median_global": [0.02, 0.022, 0.021],
+                          "RMSE_median_local": [0.027, 0.028, 0.026], "RMSE_share_global_better": [0.9, 0.8, 0.85]})
+    text = global_vs_local_report(_gvl_table(0.9, 1e-6), seeds, "soil_moisture", {"epochs": 3})
+    assert "**holds: the global model is better at 90% of sites (p = 1.0e-06)**" in text
+    assert "0.032 (mean)" in text and "87%" in text  # the paper's RMSE and share
+    assert "## Seed variability" in text and "global better at 85% ± 5% of sites" in text
+    assert "- `epochs`: 3" in text
+
+
+def test_similar_vs_dissimilar_report_counts_rois_improving_at_every_step():
+    rows = []
+    for roi, medians in {"8.3.5": [0.04, 0.03, 0.02, 0.01], "9.4.1": [0.04, 0.05, 0.02, 0.01]}.items():
+        for (a, b), (ma, mb) in zip([("local", "close"), ("close", "far"), ("far", "dissimilar")],
+                                    zip(medians, medians[1:])):
+            rows.append({"pair": f"{a} vs {b}", "region": roi, "RMSE_N": 5, "RMSE_median_a": ma, "RMSE_median_b": mb,
+                         "RMSE_share_a_better": 0.2, "RMSE_p": 0.01})
+    for pair in ("local vs close", "close vs far", "far vs dissimilar"):
+        rows.append({"pair": pair, "region": "All", "RMSE_N": 10, "RMSE_median_a": 0.04, "RMSE_median_b": 0.03,
+                     "RMSE_share_a_better": 0.1, "RMSE_p": 0.001})
+    text = similar_vs_dissimilar_report({"all_data": pd.DataFrame(rows), "size_controlled": pd.DataFrame()},
+                                        "soil_moisture", {})
+    assert "improves at every step in **1 of 2 ROIs**" in text
+    assert "holds: the larger set is better at 90% of sites" in text
+    assert "No models were trained for this variant." in text
