@@ -11,6 +11,7 @@ from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pa
 from synergy_kedro.experiment_design import PAIRS, SETS
 from synergy_kedro.figures import comparison_figure
 from synergy_kedro.region_schemes import scheme_regions
+from synergy_kedro.reports import global_vs_local_report, similar_vs_dissimilar_report
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def compare_similar_vs_dissimilar(
         log.warning(note)
         empty = Figure()
         empty.text(0.5, 0.5, note, ha="center")
-        return pd.DataFrame(), f"{title}\n\n{note}\n", empty
+        return pd.DataFrame(columns=["pair", "region"]), f"{title}\n\n{note}\n", empty
     l3 = site_regions.set_index("site")["eco_l3"].astype(str)
     roi_of_site = l3[l3.isin(rois)]
     pairs = [p for p in PAIRS if p[0] in per_model and p[1] in per_model]
@@ -69,3 +70,54 @@ def compare_similar_vs_dissimilar(
     log.info("%s\n%s", title, markdown)
     figure = comparison_figure(per_model, roi_of_site, metrics, region_order=rois, title=title)
     return table.reset_index(), markdown, figure
+
+
+def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict,
+                     *site_metrics: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Pooled global-vs-local result per training seed (one row per repeat).
+
+    ``site_metrics`` follow ``names`` (``global``, ``local_*``, ``seed1.global``, …); a repeat's
+    models differ from the main ones only in their seed, so the spread across rows is what the
+    paper's single-seed numbers cannot show.
+    """
+    metrics = list(evaluation["table_metrics"][target])
+    region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
+    by_repeat: dict[int, dict[str, list[pd.DataFrame]]] = {}
+    for name, table in zip(names, site_metrics, strict=True):
+        repeat = int(name.split(".")[0].removeprefix("seed")) if "." in name else 0
+        kind = "global" if name.split(".")[-1] == "global" else "local"
+        if len(table):
+            by_repeat.setdefault(repeat, {"global": [], "local": []})[kind].append(_indexed(table))
+    rows = []
+    for repeat, tables in sorted(by_repeat.items()):
+        if not tables["global"] or not tables["local"]:
+            continue
+        pooled = paired_comparison(pd.concat(tables["global"]), pd.concat(tables["local"]), region_of_site, metrics,
+                                   names=("global", "local"), region_order=scheme_regions(partitioning)).loc["All"]
+        rows.append({"repeat": repeat, "seed_offset": repeat, **pooled.to_dict()})
+    return pd.DataFrame(rows)
+
+
+def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table: pd.DataFrame, target: str,
+                                 training: dict, periods: dict, ingestion: dict) -> str:
+    """This run's first experiment beside the paper's numbers, with the settings used."""
+    settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
+                "hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
+                "window": _for_target(training.get("window"), target),
+                "batch_size": _for_target(training.get("batch_size"), target), "seed": training.get("seed")}
+    return global_vs_local_report(global_vs_local_table, seed_table, target, settings)
+
+
+def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
+                                       similar: dict, periods: dict, ingestion: dict) -> str:
+    """This run's second experiment beside the paper's finding, per variant."""
+    training = similar.get("training", {})
+    settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
+                "rois": similar["rois"][target], "hidden_size": training.get("hidden_size"),
+                "epochs": training.get("epochs"), "window": _for_target(training.get("window"), target),
+                "batch_size": _for_target(training.get("batch_size"), target)}
+    return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings)
+
+
+def _for_target(value, target: str):
+    return value.get(target) if isinstance(value, dict) else value

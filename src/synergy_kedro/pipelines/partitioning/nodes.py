@@ -46,11 +46,13 @@ def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.Data
     return table.reset_index()
 
 
-def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict) -> dict[str, dict]:
+def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict,
+                              global_vs_local: dict | None = None) -> dict[str, dict]:
     """The global model's sites (all regions) and each local model's (its region only).
 
     A region with fewer than ``partitioning.min_sites`` sites gets no model and a logged
-    reason, as the paper's "No Pixels"/"No Basins" rows.
+    reason, as the paper's "No Pixels"/"No Basins" rows. With ``global_vs_local.seed_repeats``
+    = k > 1 every model is repeated under ``seed<r>.<model>`` (r = 1…k−1) with its seed shifted by r.
     """
     min_sites = int(partitioning["min_sites"])
     assigned = site_regions.dropna(subset=["region"])
@@ -59,6 +61,11 @@ def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict) ->
         sites = sorted(assigned.loc[assigned["region"].astype(str) == region, "site"])
         name = local_model_name(region)
         sets[name] = _site_set(name, region, sites, min_sites)
+    repeats = int((global_vs_local or {}).get("seed_repeats", 1))
+    for r in range(1, repeats):
+        for name, record in list(sets.items()):
+            if "." not in name:
+                sets[f"seed{r}.{name}"] = {**record, "model": f"seed{r}.{name}", "seed_offset": r}
     return sets
 
 
