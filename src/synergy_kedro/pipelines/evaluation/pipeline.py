@@ -4,18 +4,32 @@ from functools import partial, update_wrapper
 
 from synergy_kedro.experiment_design import VARIANTS, all_namespaces
 
-from .nodes import compare_global_vs_local, compare_similar_vs_dissimilar
+from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
+                    seed_variability, similar_vs_dissimilar_paper_report)
 
 
 def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
-    """Compares the ``global`` model with every ``local_*`` model on the same sites."""
-    local = [f"{name}.site_metrics" for name in model_names if name != "global"]
+    """Compares ``global`` with every ``local_*`` model on the same sites; spread over seed repeats; report.
+
+    ``model_names`` may hold seed repeats (``seed<r>.<model>``); the table and figures use the
+    main seed, the seed table all of them.
+    """
+    main = [name for name in model_names if "." not in name]
+    local = [f"{name}.site_metrics" for name in main if name != "global"]
+    spread = update_wrapper(partial(seed_variability, names=model_names), seed_variability)
     return Pipeline([
         node(compare_global_vs_local,
              ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global.site_metrics",
               *local],
              ["global_vs_local_table", "global_vs_local_markdown", "global_vs_local_boxplots"],
              name="compare_global_vs_local"),
+        node(spread, ["site_regions", "params:evaluation", "params:target", "params:partitioning",
+                      *(f"{name}.site_metrics" for name in model_names)],
+             "global_vs_local_seeds", name="global_vs_local_seed_variability"),
+        node(global_vs_local_paper_report,
+             ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
+              "params:ingestion"],
+             "global_vs_local_paper_report", name="global_vs_local_paper_report"),
     ])
 
 
@@ -32,4 +46,8 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
              *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
+    nodes.append(node(similar_vs_dissimilar_paper_report,
+                      [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
+                       "params:similar_vs_dissimilar", "params:periods", "params:ingestion"],
+                      "similar_vs_dissimilar_paper_report", name="similar_vs_dissimilar_paper_report"))
     return Pipeline(nodes)
