@@ -1,8 +1,14 @@
-"""The first experiment: one model on all regions vs one model per sub-region (A–R)."""
+"""The first experiment: one model on all regions vs one model per sub-region (A–R).
+
+With ``training.grouped: true`` the local models are trained together in one node (one stacked
+model, see :mod:`synergy_kedro.model.grouped`); the global model trains alone either way.
+"""
 
 from kedro.pipeline import Pipeline, node
 
+from synergy_kedro import structure_config
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
+from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
 from synergy_kedro.region_schemes import model_names
 
@@ -14,10 +20,21 @@ def site_sets(names: list[str]) -> Pipeline:
     ])
 
 
-def create_pipeline(regions: list[str], source: str = "virtual_conus", **kwargs) -> Pipeline:
-    """``global`` plus ``local_<region>`` for every region of the partitioning scheme."""
+def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: bool | None = None,
+                    **kwargs) -> Pipeline:
+    """``global`` plus ``local_<region>`` for every region of the partitioning scheme.
+
+    ``grouped`` (default: the run's ``training.grouped``) trains the local models in one node.
+    """
     names = model_names(regions)
-    models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
+    if grouped is None:
+        grouped = grouped_pipeline.grouped_training(structure_config.parameters())
+    if grouped:
+        local = [name for name in names if name != "global"]
+        models = (modelling.pipeline.create_pipeline(namespace="global")
+                  + grouped_pipeline.create_pipeline(local, name="train_local_models_grouped"))
+    else:
+        models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
     return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
             + feature_engineering.pipeline.create_pipeline() + site_sets(names) + models
             + evaluation.pipeline.global_vs_local_comparison(names))

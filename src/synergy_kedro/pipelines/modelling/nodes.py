@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import xarray as xr
 from synergy_kedro.metrics import site_metrics
 from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.arrays import input_array, target_array
+from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.normalisation import denormalise
 
@@ -76,3 +78,50 @@ def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
     table = site_metrics(predictions["obs"].values, predictions["sim"].values, predictions["site"].values.astype(str),
                          min_obs=int(evaluation["min_obs"]))
     return table.reset_index()
+
+
+def model_record(train_sites: dict, features: dict, target: str, config: TrainingConfig) -> dict:
+    """What a trained model's record holds besides its weights (as :func:`train_model` writes it)."""
+    design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
+    return {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
+            "dynamic": list(features["dynamic"]), "static": list(features["static"]),
+            "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"]}
+
+
+def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
+                         *train_sites: dict, namespaces: Sequence[str]) -> dict[str, object]:
+    """Fit the models of a group at once (``training.grouped: true``); every namespace still gets its outputs.
+
+    ``train_sites`` are the site sets of ``namespaces``, in order. Returns ``{"<ns>.model": …,
+    "<ns>.training_history": …}`` for every namespace, with the same content as :func:`train_model`
+    would write for it: skipped sets get the skipped record, the others are trained together by
+    :func:`synergy_kedro.model.grouped.train_grouped` (same weights as one by one, within float
+    rounding; ``training.max_models_per_pass`` bounds memory). A group with a single model to
+    train uses :func:`train_lstm`.
+    """
+    if len(train_sites) != len(namespaces):
+        raise ValueError(f"{len(namespaces)} namespaces but {len(train_sites)} site sets.")
+    config = training_config(training, target)
+    outputs: dict[str, object] = {}
+    pending = []
+    for ns, sites in zip(namespaces, train_sites):
+        if sites["skipped"]:
+            outputs[f"{ns}.model"], outputs[f"{ns}.training_history"] = train_model(
+                model_inputs, sites, features, target, periods, training)
+            continue
+        x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
+        y = target_array(model_inputs, sites["sites"], target, periods["train"])
+        pending.append((ns, sites, x, y))
+    if len(pending) == 1:
+        ns, sites, x, y = pending[0]
+        results = [train_lstm(x, y, config, label=sites["model"])]
+    else:
+        per_pass = training.get("max_models_per_pass")
+        per_pass = per_pass.get(target) if isinstance(per_pass, dict) else per_pass
+        results = train_grouped([(x, y) for _, _, x, y in pending], config,
+                                labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass)
+    for (ns, sites, _, y), (state, history) in zip(pending, results):
+        record = model_record(sites, features, target, config)
+        outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}
+        outputs[f"{ns}.training_history"] = history[HISTORY_COLUMNS]
+    return outputs

@@ -2,7 +2,9 @@
 
 Kedro builds a pipeline's structure before it reads parameters, so the ROIs that get namespaces
 are read from conf when the pipeline is registered (:func:`configured_rois`); at run time the
-target and ``size_controlled`` choose which of them train.
+target and ``size_controlled`` choose which of them train. With
+``similar_vs_dissimilar.training.grouped: true`` (or ``training.grouped``) the four sets of each
+(variant, ROI) are trained together in one node.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro.experiment_design import all_namespaces
+from synergy_kedro import structure_config
+from synergy_kedro.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
+from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_site_sets
 
 
@@ -26,10 +30,21 @@ def site_sets(namespaces: list[str]) -> Pipeline:
     ])
 
 
-def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", **kwargs) -> Pipeline:
+TRAINING = "params:similar_vs_dissimilar.training"
+
+
+def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", grouped: bool | None = None,
+                    **kwargs) -> Pipeline:
+    """``grouped`` (default: the run's setting) trains each (variant, ROI)'s four sets in one node."""
     namespaces = all_namespaces(rois)
-    models = sum((modelling.pipeline.create_pipeline(ns, training="params:similar_vs_dissimilar.training")
-                  for ns in namespaces), Pipeline([]))
+    if grouped is None:
+        grouped = grouped_pipeline.grouped_training(structure_config.parameters(), block="similar_vs_dissimilar")
+    if grouped:
+        models = sum((grouped_pipeline.create_pipeline([namespace(variant, roi, s) for s in SETS], name="train_grouped",
+                                                       training=TRAINING, namespace=f"sim.{variant}.{roi_slug(roi)}")
+                      for variant in VARIANTS for roi in rois), Pipeline([]))
+    else:
+        models = sum((modelling.pipeline.create_pipeline(ns, training=TRAINING) for ns in namespaces), Pipeline([]))
     return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
             + feature_engineering.pipeline.create_pipeline() + site_sets(namespaces) + models
             + evaluation.pipeline.similar_vs_dissimilar_comparisons(list(rois)))

@@ -1,0 +1,492 @@
+"""Many HydroLSTMs trained at once, as one stacked model.
+
+The local models of an experiment (18 sub-regions; the four training sets of an ROI) have the
+same architecture and differ only in their data. Trained one by one, each small step pays the
+framework's fixed cost per operation (and, on a GPU, a kernel launch per operation) while using a
+fraction of the hardware. Here the G models' parameters are stacked along a leading axis
+(:func:`torch.func.stack_module_state`) and one step evaluates all of them with batched matrix
+products (``torch.bmm``/``torch.matmul``): G input layers, G LSTMs, G heads in one pass.
+
+**Same results as training each model alone** with :func:`synergy_kedro.model.training.train_lstm`
+and the same config and seed (CPU; float tolerance):
+
+* init: ``torch.manual_seed(seed)`` then ``HydroLSTM(...)`` per model, exactly as ``train_lstm``;
+* batches: each model has its own ``numpy`` Generator seeded with its seed, drawing
+  :func:`~synergy_kedro.model.sampling.random_windows` in the same order as ``train_lstm``;
+* dropout: each model has its own ``torch.Generator`` started from the global CPU generator's
+  state right after that model's init, which is where ``train_lstm``'s dropout draws from; the
+  mask of a step is drawn as ``nn.Dropout`` draws it (``bernoulli_`` on a tensor laid out like
+  the LSTM's output, which fills it in memory order, then ``/ (1 − p)``), so the masks are
+  bit-identical on CPU. ``nn.LSTM``'s CPU output is time-major in memory even with
+  ``batch_first=True``; the layout is probed once rather than assumed (:func:`_lstm_output_is_time_major`);
+* loss: masked RMSE per model; the step minimises the *sum* of the G losses, whose gradient with
+  respect to model g's parameters is exactly model g's own gradient (no parameter is shared);
+  as in ``train_lstm``, a model whose batch has no observation sits that step out before the
+  forward pass (no dropout mask drawn, no update), and a non-finite loss raises
+  :class:`~synergy_kedro.model.training.TrainingDivergedError`;
+* optimizer: AdaDelta with ``torch.optim.Adadelta``'s defaults and its exact update formula,
+  with per-model state.
+
+What differs is only floating-point rounding: the LSTM is a hand-written grouped recurrence
+(:class:`GroupedLSTMFunction`, forward and backward through time with batched products) instead of
+``nn.LSTM``'s fused CPU kernel, and the loss sums in another order. Differences start at ~1e-7
+relative and grow slowly with the number of steps (the tests bound them after a few epochs).
+
+**Different iterations per epoch.** hydroDL's rule gives each model its own number of batches per
+epoch (it grows with the model's site count). Epochs run in lockstep: in epoch e, step i evaluates
+only the models with more than i batches per epoch (their parameters are sliced out of the
+stack for that step, so a finished model costs nothing and neither draws batches nor dropout
+masks nor updates its optimizer state). Every model therefore sees exactly the batches it would
+see alone. The history's ``seconds`` is the wall time of the group's epoch.
+
+**Devices.** CPU and CUDA. On CUDA the training arrays go to the device once through pinned
+memory, dropout masks come from per-model CUDA generators (reproducible, but not the sequential
+masks: ``train_lstm`` on CUDA is not bit-reproducible anyway), the step never waits for the GPU
+(which batches hold observations is read from a host copy of y; divergence is checked once per
+epoch), and ``precision="bf16"`` runs the matrix products in bfloat16 with float32 master weights,
+optimizer state, cell state and loss.
+
+**When it pays.** Grouping removes per-model fixed costs (Python, kernel launches, host syncs),
+not arithmetic. On a GPU a small model's step is mostly such costs, so G models cost little more
+than one. On a CPU, ``train_lstm``'s ``nn.LSTM`` runs oneDNN's fused LSTM, already close to
+compute-bound, and this hand-written recurrence is measured at 0.6–0.9× its speed on 2 cores
+(``benchmarks/training_speed.py``): keep ``training.grouped: false`` there. Memory grows with G
+(each model keeps its activations), see ``max_models_per_pass``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.func import stack_module_state
+from tqdm.auto import tqdm
+
+from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
+from .lstm import HydroLSTM
+from .sampling import iterations_per_epoch, random_windows
+from .training import TrainingConfig, TrainingDivergedError
+
+log = logging.getLogger(__name__)
+
+#: ``torch.optim.Adadelta``'s defaults, which ``train_lstm`` uses.
+ADADELTA_LR, ADADELTA_RHO, ADADELTA_EPS = 1.0, 0.9, 1e-6
+
+PARAMETER_NAMES = ("input_layer.weight", "input_layer.bias", "lstm.weight_ih_l0", "lstm.weight_hh_l0",
+                   "lstm.bias_ih_l0", "lstm.bias_hh_l0", "head.weight", "head.bias")
+
+
+# --------------------------------------------------------------------------------------------
+# The grouped LSTM: G independent single-layer LSTMs in one recurrence.
+# --------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=16)
+def _gate_order(hidden: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """PyTorch's gate rows (i, f, g, o) → (i, f, o, g), so one sigmoid covers three gates; and back."""
+    h = hidden
+    perm = torch.cat([torch.arange(0, 2 * h), torch.arange(3 * h, 4 * h), torch.arange(2 * h, 3 * h)])
+    return perm.to(device), torch.argsort(perm).to(device)
+
+
+class GroupedLSTMFunction(torch.autograd.Function):
+    """G single-layer LSTMs (PyTorch's gate order i, f, g, o; zero initial state) in one recurrence.
+
+    ``x`` (G, T, I, B), ``w_ih`` (G, 4H, I), ``w_hh`` (G, 4H, H), ``bias`` (G, 4H) (= b_ih + b_hh)
+    → hidden states (G, T, H, B).
+
+    Layout: time outermost, batch innermost, so every step works on contiguous (·, B) blocks
+    (element-wise operations on contiguous memory run 2–3× faster on CPU than on strided views).
+    The step's input and recurrent products and the bias are one product,
+    gates_t = [W_ih | W_hh | b] · z_t with z_t = [x_t ; h_{t−1} ; 1] kept in one buffer ``z``
+    (G, T + 1, I + H + 1, B) into which each step writes its h. Internally the gate rows are
+    ordered (i, f, o, g) so one sigmoid covers three gates.
+
+    Forward: 7 operations per step. Backward: back-propagation through time by hand, 19
+    operations per step on (G, ·, B) blocks, using h = o·tanh c to save work
+    (o(1 − tanh²c) = o − h·tanh c; tanh c·o(1 − o) = h − h·o); one product gives the gradient
+    with respect to z_t and one accumulates [dW_ih | dW_hh | db] += dgates_t · z_tᵀ.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w_ih, w_hh, bias, mm_dtype=torch.float32):  # noqa: D102
+        with no_autocast(x.device.type):
+            g_, t_, i_, b_ = x.shape
+            h_ = w_hh.shape[-1]
+            perm, _ = _gate_order(h_, x.device)
+            w_cat = torch.cat([w_ih.index_select(1, perm), w_hh.index_select(1, perm),
+                               bias.index_select(1, perm).unsqueeze(2)], dim=2)  # (G, 4H, I+H+1)
+            z = x.new_empty(g_, t_ + 1, i_ + h_ + 1, b_)  # [x_t ; h_{t−1} ; 1]
+            z[:, :t_, :i_].copy_(x)
+            z[:, t_, :i_].zero_()
+            z[:, 0, i_:i_ + h_].zero_()
+            z[:, :, i_ + h_].fill_(1.0)
+            acts = x.new_empty(g_, t_, 4 * h_, b_)  # gate activations (i, f, o, g)
+            cs = x.new_empty(g_, t_ + 1, h_, b_)  # c_0 … c_T
+            cs[:, 0].zero_()
+            tcs = x.new_empty(g_, t_, h_, b_)  # tanh(c_1) … tanh(c_T)
+            w_mm = w_cat if mm_dtype == x.dtype else w_cat.to(mm_dtype)
+            for t in range(t_):
+                a = acts[:, t]
+                if mm_dtype == x.dtype:
+                    torch.bmm(w_cat, z[:, t], out=a)
+                else:
+                    a.copy_(torch.bmm(w_mm, z[:, t].to(mm_dtype)))
+                a[:, :3 * h_].sigmoid_()
+                a[:, 3 * h_:].tanh_()
+                c = cs[:, t + 1]
+                torch.mul(a[:, h_:2 * h_], cs[:, t], out=c)
+                c.addcmul_(a[:, :h_], a[:, 3 * h_:])
+                torch.tanh(c, out=tcs[:, t])
+                torch.mul(a[:, 2 * h_:3 * h_], tcs[:, t], out=z[:, t + 1, i_:i_ + h_])
+        ctx.mm_dtype = mm_dtype
+        ctx.save_for_backward(w_cat, acts, cs, tcs, z)
+        return z[:, 1:, i_:i_ + h_]
+
+    @staticmethod
+    def backward(ctx, dout):  # noqa: D102
+        w_cat, acts, cs, tcs, z = ctx.saved_tensors
+        mm_dtype = ctx.mm_dtype
+        with no_autocast(z.device.type):
+            g_, t_, four_h, b_ = acts.shape
+            h_ = four_h // 4
+            i_ = w_cat.shape[2] - h_ - 1
+            _, inverse = _gate_order(h_, z.device)
+            dz = z.new_empty(g_, t_, i_ + h_ + 1, b_)  # gradient with respect to z_t
+            d_wcat = z.new_zeros(g_, 4 * h_, i_ + h_ + 1)
+            dh, dc = z.new_empty(g_, h_, b_), z.new_zeros(g_, h_, b_)
+            s1, s2 = z.new_empty(g_, h_, b_), z.new_empty(g_, h_, b_)
+            dg = z.new_empty(g_, 4 * h_, b_)
+            w_cat_t = w_cat.transpose(1, 2)  # (G, I+H+1, 4H)
+            if mm_dtype != z.dtype:
+                w_cat_t = w_cat_t.to(mm_dtype)
+            for t in range(t_ - 1, -1, -1):
+                a = acts[:, t]
+                i, f, o, g = a[:, :h_], a[:, h_:2 * h_], a[:, 2 * h_:3 * h_], a[:, 3 * h_:]
+                h, tc = z[:, t + 1, i_:i_ + h_], tcs[:, t]
+                if t == t_ - 1:
+                    dh.copy_(dout[:, t])
+                else:
+                    torch.add(dout[:, t], dz[:, t + 1, i_:i_ + h_], out=dh)
+                torch.addcmul(o, h, tc, value=-1, out=s1)  # o (1 − tanh² c)
+                dc.addcmul_(dh, s1)
+                torch.addcmul(h, h, o, value=-1, out=s1)  # tanh c · o (1 − o)
+                torch.mul(dh, s1, out=dg[:, 2 * h_:3 * h_])
+                torch.addcmul(i, i, i, value=-1, out=s1)  # i (1 − i)
+                s1.mul_(g)
+                torch.mul(dc, s1, out=dg[:, :h_])
+                torch.addcmul(f, f, f, value=-1, out=s1)  # f (1 − f)
+                s1.mul_(cs[:, t])
+                torch.mul(dc, s1, out=dg[:, h_:2 * h_])
+                torch.mul(i, g, out=s2)
+                torch.addcmul(i, s2, g, value=-1, out=s1)  # i (1 − g²)
+                torch.mul(dc, s1, out=dg[:, 3 * h_:])
+                dc.mul_(f)
+                if mm_dtype == z.dtype:
+                    torch.bmm(w_cat_t, dg, out=dz[:, t])
+                    d_wcat.baddbmm_(dg, z[:, t].transpose(1, 2))
+                else:
+                    dg_mm = dg.to(mm_dtype)
+                    dz[:, t].copy_(torch.bmm(w_cat_t, dg_mm))
+                    d_wcat.add_(torch.bmm(dg_mm, z[:, t].transpose(1, 2).to(mm_dtype)))
+            d_wih = d_wcat[:, :, :i_].index_select(1, inverse)
+            d_whh = d_wcat[:, :, i_:i_ + h_].index_select(1, inverse)
+            d_bias = d_wcat[:, :, i_ + h_].index_select(1, inverse)
+        return dz[:, :, :i_], d_wih, d_whh, d_bias, None
+
+
+def grouped_forward(params: dict[str, torch.Tensor], x: torch.Tensor, dropout_masks: torch.Tensor | None = None,
+                    mm_dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """G HydroLSTMs on a batch x (G, T, B, F) → (G, T, B).
+
+    ``params`` are the stacked HydroLSTM parameters (:data:`PARAMETER_NAMES`, leading axis G);
+    ``dropout_masks`` (G, T, H, B), already scaled by 1/(1 − p), or None (no dropout).
+    """
+    def linear(w, inputs, b):  # w (G, O, I) · inputs (G, T, I, B) + b → (G, T, O, B)
+        if mm_dtype == inputs.dtype:
+            out = torch.matmul(w.unsqueeze(1), inputs)
+        else:
+            out = torch.matmul(w.unsqueeze(1).to(mm_dtype), inputs.to(mm_dtype)).to(inputs.dtype)
+        return out + b[:, None, :, None]
+
+    h = torch.relu(linear(params["input_layer.weight"], x.transpose(2, 3), params["input_layer.bias"]))
+    out = GroupedLSTMFunction.apply(h, params["lstm.weight_ih_l0"], params["lstm.weight_hh_l0"],
+                                    params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"], mm_dtype)
+    if dropout_masks is not None:
+        out = out * dropout_masks
+    return linear(params["head.weight"], out, params["head.bias"]).squeeze(2)
+
+
+def grouped_masked_rmse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-model :func:`~synergy_kedro.model.loss.masked_rmse` over (T, B) → (G,).
+
+    Every model's batch must hold at least one observation (the loop skips those without).
+    """
+    observed = torch.isfinite(target)
+    diff = torch.where(observed, prediction - torch.where(observed, target, 0.0), 0.0)
+    return ((diff * diff).sum(dim=(1, 2)) / observed.sum(dim=(1, 2))).sqrt()
+
+
+# --------------------------------------------------------------------------------------------
+# AdaDelta with per-model state on stacked parameters.
+# --------------------------------------------------------------------------------------------
+
+def _adadelta_(param: torch.Tensor, grad: torch.Tensor, square_avg: torch.Tensor, acc_delta: torch.Tensor) -> None:
+    """``torch.optim.Adadelta``'s single-tensor update, in place, operation for operation."""
+    square_avg.mul_(ADADELTA_RHO).addcmul_(grad, grad, value=1 - ADADELTA_RHO)
+    std = square_avg.add(ADADELTA_EPS).sqrt_()
+    delta = acc_delta.add(ADADELTA_EPS).sqrt_()
+    delta.div_(std).mul_(grad)
+    acc_delta.mul_(ADADELTA_RHO).addcmul_(delta, delta, value=1 - ADADELTA_RHO)
+    param.add_(delta, alpha=-ADADELTA_LR)
+
+
+@dataclass
+class StackedAdadelta:
+    """AdaDelta state (square_avg, acc_delta) per stacked parameter; a step updates chosen rows only."""
+
+    params: dict[str, torch.Tensor]
+
+    def __post_init__(self) -> None:
+        self.square_avg = {k: torch.zeros_like(v) for k, v in self.params.items()}
+        self.acc_delta = {k: torch.zeros_like(v) for k, v in self.params.items()}
+
+    @torch.no_grad()
+    def step(self, grads: dict[str, torch.Tensor], rows: torch.Tensor | None) -> None:
+        """Apply ``grads`` (one row per stepped model, in ``rows`` order); ``rows`` None = all models."""
+        for name, param in self.params.items():
+            grad, sq, acc = grads[name], self.square_avg[name], self.acc_delta[name]
+            if rows is None:
+                _adadelta_(param, grad, sq, acc)
+                continue
+            p_r, sq_r, acc_r = param.index_select(0, rows), sq.index_select(0, rows), acc.index_select(0, rows)
+            _adadelta_(p_r, grad, sq_r, acc_r)
+            param.index_copy_(0, rows, p_r)
+            sq.index_copy_(0, rows, sq_r)
+            acc.index_copy_(0, rows, acc_r)
+
+
+# --------------------------------------------------------------------------------------------
+# The training loop.
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Stream:
+    """One model's own randomness and sizes."""
+
+    rng: np.random.Generator
+    dropout: torch.Generator | None
+    n_sites: int
+    n_time: int
+    offset: int
+    n_iter: int
+
+
+def _lstm_output_is_time_major(model: HydroLSTM) -> bool:
+    """Whether ``nn.LSTM`` (batch_first) returns its output laid out time-major in memory on CPU.
+
+    ``nn.Dropout`` draws its mask into a tensor shaped like its input, in memory order; to draw
+    the same numbers the grouped loop must know that order. Consumes no random numbers.
+    """
+    with torch.no_grad():
+        out, _ = model.lstm(torch.zeros(2, 3, model.lstm.input_size))
+    return out.stride(1) > out.stride(0)
+
+
+def _init_models(n_features: int, config: TrainingConfig, seeds: Sequence[int], device: torch.device
+                 ) -> tuple[dict[str, torch.Tensor], list[torch.Generator | None], bool]:
+    """Stacked initial parameters, each model initialised exactly as ``train_lstm`` does; dropout generators;
+    whether dropout masks are drawn time-major."""
+    models, generators = [], []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(HydroLSTM(n_features, config.hidden_size, config.dropout))
+        if 0 < config.dropout < 1:
+            if device.type == "cpu":
+                gen = torch.Generator()
+                gen.set_state(torch.get_rng_state())  # where train_lstm's nn.Dropout draws next
+            else:
+                gen = torch.Generator(device=device)
+                gen.manual_seed(int(seed))
+            generators.append(gen)
+        else:
+            generators.append(None)
+    time_major = _lstm_output_is_time_major(models[0])
+    params, _ = stack_module_state(models)
+    missing = set(PARAMETER_NAMES) ^ set(params)
+    if missing:
+        raise RuntimeError(f"HydroLSTM's parameters changed ({sorted(missing)}); update grouped.PARAMETER_NAMES.")
+    return {k: params[k].detach().to(device).contiguous() for k in PARAMETER_NAMES}, generators, time_major
+
+
+def train_grouped(
+    datasets: Sequence[tuple[np.ndarray, np.ndarray]],
+    config: TrainingConfig,
+    labels: Sequence[str] | None = None,
+    seeds: Sequence[int] | None = None,
+    precision: str | None = None,
+    max_models_per_pass: int | None = None,
+    check_every_step: bool | None = None,
+) -> list[tuple[dict[str, torch.Tensor], pd.DataFrame]]:
+    """Fit one HydroLSTM per ``(x, y)`` of ``datasets`` (x (site, time, feature), y (site, time)), all at once.
+
+    Every model gets what :func:`~synergy_kedro.model.training.train_lstm` with ``config`` (and
+    ``seeds[g]`` instead of ``config.seed`` when given) would give it: a state dict and a history
+    (epoch, loss, iterations, seconds), in the order of ``datasets``. The models must share the
+    number of features and the effective window (``min(window, n_time)``); site counts and series
+    lengths may differ. ``precision`` (``fp32``/``bf16``; default ``config.precision`` if the
+    config has one, else fp32) sets the dtype of the matrix products.
+
+    Memory grows with the number of models (each keeps its activations for back-propagation, as
+    alone); ``max_models_per_pass`` trains larger groups in passes of at most that many models
+    (the results do not depend on it). ``check_every_step`` (default: on CPU only) checks for a
+    diverged loss after every step instead of once per epoch, at the cost of a device sync per step.
+    """
+    n_models = len(datasets)
+    if n_models == 0:
+        return []
+    labels = list(labels) if labels is not None else [f"model_{g}" for g in range(n_models)]
+    seeds = [int(s) for s in seeds] if seeds is not None else [int(config.seed)] * n_models
+    if not len(labels) == len(seeds) == n_models:
+        raise ValueError(f"{n_models} datasets but {len(labels)} labels and {len(seeds)} seeds.")
+    if max_models_per_pass and n_models > max_models_per_pass:
+        k = int(max_models_per_pass)
+        return [result for start in range(0, n_models, k)
+                for result in train_grouped(datasets[start:start + k], config, labels[start:start + k],
+                                            seeds[start:start + k], precision, None, check_every_step)]
+    features = {x.shape[2] for x, _ in datasets}
+    windows = {min(config.window, x.shape[1]) for x, _ in datasets}
+    if len(features) != 1 or len(windows) != 1:
+        raise ValueError(f"Grouped models must share the number of features ({sorted(features)}) and the window "
+                         f"({sorted(windows)}); train the others on their own.")
+    for (x, y), label in zip(datasets, labels):
+        if x.shape[0] == 0 or x.shape[:2] != y.shape:
+            raise ValueError(f"{label}: x {x.shape} and y {y.shape} must be (site, time, feature) and (site, time), "
+                             "with at least one site.")
+    n_features, window, batch = features.pop(), windows.pop(), config.batch_size
+    device = resolve_device(config.device)
+    precision = precision or getattr(config, "precision", "fp32")
+    mm_dtype = matmul_dtype(precision)
+    configure_backends(device, precision)
+
+    params, generators, time_major = _init_models(n_features, config, seeds, device)
+    optimizer = StackedAdadelta(params)
+    x_all, y_all, observed_all, streams = _stack_data(datasets, config, seeds, generators, window, device)
+    steps = torch.arange(window, device=device)[None, :, None]
+    steps_host = np.arange(window)[None, None, :]
+    max_iter = max(s.n_iter for s in streams)
+    histories: list[list[dict]] = [[] for _ in range(n_models)]
+    keep = 1.0 - config.dropout
+    # On CUDA nothing in a step waits for the GPU: which batches hold observations is read from the
+    # host copy of y, and divergence is checked once per epoch (a diverged model's later steps are
+    # NaN and harmless, since the run then stops). On CPU it is checked every step, as train_lstm.
+    check_each_step = device.type == "cpu" if check_every_step is None else check_every_step
+    index_cache: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def as_index(rows: list[int]) -> torch.Tensor:
+        key = tuple(rows)
+        if key not in index_cache:
+            index_cache[key] = torch.as_tensor(rows, dtype=torch.long, device=device)
+        return index_cache[key]
+
+    def diverged(finite: np.ndarray, rows: list[int], epoch: int) -> TrainingDivergedError:
+        bad = [labels[rows[k]] for k in np.flatnonzero(~finite)]
+        return TrainingDivergedError(
+            f"Training {', '.join(bad)} (grouped) diverged: the loss is not finite at epoch {epoch}. Check the inputs "
+            "for extreme values (features.transforms) or lower training.hidden_size.")
+
+    with tqdm(total=config.epochs * max_iter, desc=f"train {n_models} models", unit="step", leave=False,
+              mininterval=2, disable=None) as bar:
+        for epoch in range(1, config.epochs + 1):
+            started = time.perf_counter()
+            loss_sum = torch.zeros(n_models, dtype=torch.float64, device=device)
+            loss_count = torch.zeros(n_models, dtype=torch.int64, device=device)
+            all_finite = torch.ones(n_models, dtype=torch.bool, device=device)
+            for it in range(max_iter):
+                active = [g for g, s in enumerate(streams) if it < s.n_iter]
+                site_idx = np.empty((len(active), batch), dtype=np.int64)
+                start_idx = np.empty((len(active), batch), dtype=np.int64)
+                for a, g in enumerate(active):
+                    s = streams[g]
+                    sites, starts = random_windows(s.rng, s.n_sites, s.n_time, window, batch)
+                    site_idx[a], start_idx[a] = sites + s.offset, starts
+                bar.update(1)
+                # As train_lstm: a batch without observations is skipped before the forward pass.
+                observed = observed_all[site_idx[:, :, None], start_idx[:, :, None] + steps_host].any(axis=(1, 2))
+                if not observed.all():
+                    if not observed.any():
+                        continue
+                    kept = np.flatnonzero(observed)
+                    site_idx, start_idx, active = site_idx[kept], start_idx[kept], [active[k] for k in kept]
+                site_t = torch.as_tensor(site_idx, device=device)[:, None, :]
+                time_t = torch.as_tensor(start_idx, device=device)[:, None, :] + steps
+                xb, yb = x_all[site_t, time_t], y_all[site_t, time_t]  # (A, T, B, F), (A, T, B)
+                masks = None
+                if 0 < config.dropout < 1:
+                    shape = (window, batch, config.hidden_size) if time_major else (batch, window, config.hidden_size)
+                    masks = torch.stack([torch.empty(shape, device=device)
+                                         .bernoulli_(keep, generator=streams[g].dropout).div_(keep) for g in active])
+                    masks = (masks.transpose(2, 3) if time_major else masks.permute(0, 2, 3, 1)).contiguous()
+                elif config.dropout >= 1:
+                    masks = torch.zeros((len(active), window, config.hidden_size, batch), device=device)
+                idx = as_index(active)
+                rows = None if len(active) == n_models else idx
+                leaves = {k: (v if rows is None else v.index_select(0, rows)).detach().requires_grad_()
+                          for k, v in params.items()}
+                loss = grouped_masked_rmse(grouped_forward(leaves, xb, masks, mm_dtype), yb)
+                if check_each_step:
+                    finite = torch.isfinite(loss).numpy()
+                    if not finite.all():
+                        raise diverged(finite, active, epoch)
+                else:
+                    all_finite.index_copy_(0, idx, all_finite.index_select(0, idx) & torch.isfinite(loss.detach()))
+                grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
+                optimizer.step(dict(zip(leaves, grads)), rows)
+                loss_sum.index_add_(0, idx, loss.detach().double())
+                loss_count.index_add_(0, idx, torch.ones_like(idx))
+            finite = all_finite.cpu().numpy()
+            if not finite.all():
+                raise diverged(finite, list(range(n_models)), epoch)
+            seconds = time.perf_counter() - started
+            sums, counts = loss_sum.cpu().numpy(), loss_count.cpu().numpy()
+            for g, s in enumerate(streams):
+                mean_loss = float(sums[g] / counts[g]) if counts[g] else float("nan")
+                histories[g].append({"epoch": epoch, "loss": mean_loss, "iterations": s.n_iter, "seconds": seconds})
+            bar.set_postfix(epoch=epoch)
+
+    results = []
+    for g, (label, s) in enumerate(zip(labels, streams)):
+        state = {k: params[k][g].detach().cpu().clone() for k in PARAMETER_NAMES}
+        log.info("Trained %s (grouped, %d models): %d sites, %d epochs × %d batches, final loss %.4f",
+                 label, n_models, s.n_sites, config.epochs, s.n_iter, histories[g][-1]["loss"])
+        results.append((state, pd.DataFrame(histories[g])))
+    return results
+
+
+def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: TrainingConfig, seeds: Sequence[int],
+                generators: Sequence[torch.Generator | None], window: int, device: torch.device
+                ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, list[_Stream]]:
+    """All models' arrays in one (Σ sites, max time, feature) tensor (time padded with NaN targets).
+
+    Also returns where y is observed, on the host, so a step can tell which batches hold
+    observations without waiting for the device.
+    """
+    n_time_max = max(x.shape[1] for x, _ in datasets)
+    n_features = datasets[0][0].shape[2]
+    total = sum(x.shape[0] for x, _ in datasets)
+    x_all = np.zeros((total, n_time_max, n_features), dtype=np.float32)
+    y_all = np.full((total, n_time_max), np.nan, dtype=np.float32)
+    streams, offset = [], 0
+    for (x, y), seed, gen in zip(datasets, seeds, generators):
+        n_sites, n_time = x.shape[:2]
+        x_all[offset:offset + n_sites, :n_time] = x
+        y_all[offset:offset + n_sites, :n_time] = y
+        n_iter = config.iterations_per_epoch or iterations_per_epoch(n_sites, n_time, window, config.batch_size)
+        streams.append(_Stream(np.random.default_rng(seed), gen, n_sites, n_time, offset, n_iter))
+        offset += n_sites
+    return to_device(x_all, device), to_device(y_all, device), np.isfinite(y_all), streams

@@ -1,0 +1,70 @@
+"""A group of models trained in one node (``training.grouped: true``), then predicted and evaluated one by one.
+
+The per-model template (:mod:`.pipeline`) trains each namespace in its own node. With grouping, one
+node fits all models of a group at once (:func:`.nodes.train_models_grouped`) and writes every
+namespace's own ``<ns>.model`` and ``<ns>.training_history``; prediction and evaluation stay the
+template's nodes under each namespace. The catalog, the MLflow hooks and ``kedro viz`` therefore
+see the same datasets per model either way: viz draws one training node with an edge from each
+model's ``train_sites`` and to each model's ``model``/``training_history``.
+
+Checkpoints (``<ns>.checkpoint``) are per model and are not used by the grouped node: a killed
+grouped run retrains its group from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Pipeline, node, pipeline
+
+from .nodes import train_models_grouped
+from .pipeline import SHARED_INPUTS, model_template
+
+GROUP_OUTPUTS = ("model", "training_history")
+
+
+def grouped_training(parameters: Mapping, block: str | None = None) -> bool:
+    """``training.grouped`` of the run (or ``<block>.training.grouped``, falling back to ``training.grouped``).
+
+    Read when pipelines are registered (:mod:`synergy_kedro.structure_config`): it decides the
+    pipeline's structure. Accepts YAML booleans and the strings ``true``/``false`` (``--params``).
+    """
+    value = None
+    if block:
+        value = ((parameters.get(block) or {}).get("training") or {}).get("grouped")
+    if value is None:
+        value = (parameters.get("training") or {}).get("grouped", False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def grouped_training_node(namespaces: Sequence[str], name: str, training: str = "params:training",
+                          namespace: str | None = None):
+    """One node that trains the models of ``namespaces`` together; outputs each one's model and history."""
+    namespaces = list(namespaces)
+    func = update_wrapper(partial(train_models_grouped, namespaces=namespaces), train_models_grouped)
+    return node(func,
+                ["model_inputs", "params:features", "params:target", "params:periods", training,
+                 *(f"{ns}.train_sites" for ns in namespaces)],
+                {f"{ns}.{d}": f"{ns}.{d}" for ns in namespaces for d in GROUP_OUTPUTS},
+                name=name, namespace=namespace)
+
+
+def evaluation_only(namespace: str) -> Pipeline:
+    """The template's predict → evaluate nodes under ``namespace`` (its model comes from a group)."""
+    template = model_template().only_nodes("predict", "evaluate")
+    parameters = {p for p in template.inputs() if p.startswith("params:")}
+    return pipeline(template, namespace=namespace, inputs=SHARED_INPUTS & template.inputs(), parameters=parameters)
+
+
+def create_pipeline(namespaces: Sequence[str], name: str, training: str = "params:training",
+                    namespace: str | None = None) -> Pipeline:
+    """Train ``namespaces`` in one node named ``name`` (under ``namespace`` in viz); predict and evaluate each.
+
+    ``training`` names the parameter block with the training settings, as in
+    :func:`.pipeline.create_pipeline`.
+    """
+    train = Pipeline([grouped_training_node(namespaces, name, training, namespace)])
+    return sum((evaluation_only(ns) for ns in namespaces), train)
