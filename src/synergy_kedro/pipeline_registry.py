@@ -21,7 +21,9 @@ from synergy_kedro.regions import PAPER_ROIS
 def register_pipelines() -> dict[str, Pipeline]:
     params = structure_config.parameters()
     source = (params.get("ingestion") or {}).get("source", "virtual_conus")
-    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source)
+    repeats = int((params.get("global_vs_local") or {}).get("seed_repeats", 1))
+    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source,
+                                                   seed_repeats=repeats)
     svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois(params), source)
     return {
         "ingestion": ingestion.pipeline.create_pipeline(source),

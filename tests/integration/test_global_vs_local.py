@@ -111,3 +111,25 @@ def test_a_column_scheme_given_at_run_time_builds_one_local_model_per_label(tmp_
     assert set(regions.loc[sets["sites"], "eco_l2"]) == {"8.3", "9.4"}
     table = pd.read_csv(project / "data/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
     assert list(table["region"]) == ["8.3", "9.4", "All"]
+
+
+def test_seed_repeats_give_the_spread_of_the_pooled_result(tmp_path):
+    project = copy_project(tmp_path / "project")
+    params = {**TINY, "global_vs_local": {"seed_repeats": 3}}
+    with inside(project):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.run(pipeline_name="global_vs_local")
+    seeds = pd.read_csv(project / "data/08_reporting/global_vs_local/seed_variability.csv")
+    assert list(seeds["repeat"]) == [0, 1, 2]
+    assert seeds["RMSE_N"].tolist() == [12, 12, 12]
+    assert seeds["RMSE_median_global"].nunique() == 3  # different seeds, different models
+    main = pd.read_csv(project / "data/08_reporting/global_vs_local/comparison.csv").set_index("region").loc["All"]
+    assert seeds.loc[0, "RMSE_median_global"] == pytest.approx(main["RMSE_median_global"])
+    seed1 = json.loads((project / "data/05_model_input/seed1.local_F/train_sites.json").read_text())
+    assert seed1["seed_offset"] == 1
+    report = (project / "data/08_reporting/global_vs_local/paper_comparison.md").read_text()
+    assert "## Seed variability" in report and "trained with 3 seeds" in report
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    assert len([r for r in runs if "mlflow.parentRunId" in r.data.tags]) == 3 * 3

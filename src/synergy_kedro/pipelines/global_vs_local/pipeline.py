@@ -15,16 +15,17 @@ from synergy_kedro.region_schemes import model_names
 
 def site_sets(names: list[str]) -> Pipeline:
     return Pipeline([
-        node(global_vs_local_site_sets, ["site_regions", "params:partitioning"],
+        node(global_vs_local_site_sets, ["site_regions", "params:partitioning", "params:global_vs_local"],
              {name: f"{name}.train_sites" for name in names}, name="global_vs_local_site_sets"),
     ])
 
 
 def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: bool | None = None,
-                    **kwargs) -> Pipeline:
+                    seed_repeats: int = 1, **kwargs) -> Pipeline:
     """``global`` plus ``local_<region>`` for every region of the partitioning scheme.
 
-    ``grouped`` (default: the run's ``training.grouped``) trains the local models in one node.
+    ``grouped`` (default: the run's ``training.grouped``) trains the local models in one node;
+    ``seed_repeats`` = k adds ``seed<r>.<model>`` (r = 1…k−1), the same models with shifted seeds.
     """
     names = model_names(regions)
     if grouped is None:
@@ -35,6 +36,8 @@ def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: 
                   + grouped_pipeline.create_pipeline(local, name="train_local_models_grouped"))
     else:
         models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
+    repeats = [f"seed{r}.{name}" for r in range(1, seed_repeats) for name in names]
+    models += sum((modelling.pipeline.create_pipeline(namespace=name) for name in repeats), Pipeline([]))
     return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
-            + feature_engineering.pipeline.create_pipeline() + site_sets(names) + models
-            + evaluation.pipeline.global_vs_local_comparison(names))
+            + feature_engineering.pipeline.create_pipeline() + site_sets(names + repeats) + models
+            + evaluation.pipeline.global_vs_local_comparison(names + repeats))

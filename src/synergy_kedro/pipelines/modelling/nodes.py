@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,9 +33,11 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
                 training: dict, checkpoint: CheckpointStore | None = None) -> tuple[dict, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
 
-    ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume.
+    ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume. A seed
+    repeat (``train_sites["seed_offset"]`` = r) trains with ``training.seed + r``.
     """
     config = training_config(training, target)
+    config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
     meta = {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
             "dynamic": list(features["dynamic"]), "static": list(features["static"]),
