@@ -93,7 +93,7 @@ class MlflowTrackingHooks:
             else:
                 self._tracker.log_model(ns, model, *rest)
         if skipped:
-            self._tracker.log_report("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
+            self._tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
         paths = catalog.to_config()[0]
         for name in reports:

@@ -20,8 +20,7 @@ from typing import Any
 
 import pandas as pd
 import torch
-from matplotlib.figure import Figure
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
 log = logging.getLogger(__name__)
@@ -124,14 +123,9 @@ class RunTracker:
         self.logged_models.add(name)
         return rid
 
-    def log_report(self, name: str, value: Any) -> None:
-        """A table, a text or a figure as an artifact of the parent run, under ``reports/``."""
-        if isinstance(value, Figure):
-            self.client.log_figure(self.parent_id, value, f"reports/{name}.png")
-        elif isinstance(value, pd.DataFrame):
-            self.client.log_text(self.parent_id, value.to_csv(index=False), f"reports/{name}.csv")
-        elif isinstance(value, str):
-            self.client.log_text(self.parent_id, value, f"reports/{name}.md")
+    def log_table(self, name: str, table: pd.DataFrame) -> None:
+        """A small table built at logging time (e.g. skipped models) as ``reports/<name>.csv``."""
+        self.client.log_text(self.parent_id, table.to_csv(index=False), f"reports/{name}.csv")
 
     def log_report_file(self, path: str) -> None:
         """A persisted report as-is, under ``reports/`` with its folders below ``08_reporting`` kept."""

@@ -38,10 +38,7 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     """
     config = training_config(training, target)
     config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
-    design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
-    meta = {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
-            "dynamic": list(features["dynamic"]), "static": list(features["static"]),
-            "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"]}
+    meta = model_record(train_sites, features, target, config)
     if train_sites["skipped"]:
         return {**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS)
     x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
