@@ -123,13 +123,13 @@ def raw_lstm_seconds(hidden: int, window: int, batch: int, steps: int, device: t
     return run
 
 
-def project_step_seconds(hidden: int, window: int, batch: int, steps: int, device: torch.device, grouped: bool = False
-                         ) -> callable:
+def project_step_seconds(hidden: int, window: int, batch: int, steps: int, device: torch.device, grouped: bool = False,
+                         precision: str = "fp32") -> callable:
     """Seconds per step of train_lstm (or the grouped engine with one model): epoch 2 of 2, from the history."""
     n_features = 12 if window < 100 else 16
     x, y = synthetic(max(8, batch // 4), window * 3, n_features, seed=1)
     config = TrainingConfig(hidden_size=hidden, dropout=0.5, window=window, batch_size=batch, epochs=2,
-                            iterations_per_epoch=steps, device=str(device))
+                            iterations_per_epoch=steps, device=str(device), precision=precision)
 
     def run() -> float:
         if grouped:
@@ -149,6 +149,8 @@ def section_ceiling(args, device) -> list[dict]:
         fns = {"raw": raw_lstm_seconds(args.hidden, window, batch, steps, device),
                "train_lstm": project_step_seconds(args.hidden, window, batch, steps, device),
                "grouped(G=1)": project_step_seconds(args.hidden, window, batch, steps, device, grouped=True)}
+        if device.type == "cuda":  # bfloat16 matrix products (training.precision: bf16)
+            fns["train_lstm bf16"] = project_step_seconds(args.hidden, window, batch, steps, device, precision="bf16")
         sec = interleaved(fns, args.repeats)
         tput = {k: batch * window / v for k, v in sec.items()}
         for k in fns:
@@ -331,13 +333,13 @@ def section_neuralhydrology(args, device) -> list[dict]:
     except ImportError as err:
         print(f"SKIPPED: neuralhydrology is not installed ({err}); pip install -e '.[bench]'")
         return []
-    if not CARAVAN_ARCHIVE.is_file():
-        print(f"SKIPPED: {CARAVAN_ARCHIVE} not found")
+    if not args.caravan_archive.is_file():
+        print(f"SKIPPED: {args.caravan_archive} not found")
         return []
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        caravan = unpack_caravan(CARAVAN_ARCHIVE, tmp / "unpacked")
+        caravan = unpack_caravan(args.caravan_archive, tmp / "unpacked")
         basins = sorted(p.stem for p in (caravan / "timeseries" / "csv" / "camels").glob("*.csv"))[: args.nh_basins]
         data_dir = write_generic_dataset(caravan, basins, tmp / "generic")
         (tmp / "runs").mkdir()
@@ -428,6 +430,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-nh", action="store_true")
     p.add_argument("--skip-e2e", action="store_true")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument("--caravan-archive", type=Path, default=CARAVAN_ARCHIVE,
+                   help="Caravan archive for 4 (default ../shared/data/caravan_camels482.tar.xz)")
     # internal: one engine of section 4 in its own process
     p.add_argument("--worker", choices=["nh", "project"], help=argparse.SUPPRESS)
     p.add_argument("--nh-config", help=argparse.SUPPRESS)

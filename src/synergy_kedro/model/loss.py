@@ -2,6 +2,9 @@
 
 Missing targets (SMAP revisit gaps, streamflow outages) are masked, never filled: a filled value
 would teach the model the filler. A batch with no observation contributes no gradient.
+
+Written with ``where`` and sums rather than boolean indexing so it never asks the GPU for a
+data-dependent shape: on CUDA the training step then runs without a host synchronisation.
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ import torch
 
 
 def masked_rmse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """sqrt(mean((p − y)²)) over the elements where ``target`` is finite; NaN when none are."""
-    mask = torch.isfinite(target)
-    if not bool(mask.any()):
-        return torch.tensor(float("nan"), device=prediction.device)
-    diff = prediction[mask] - target[mask]
-    return torch.sqrt(torch.mean(diff * diff))
+    """sqrt(mean((p − y)²)) over the elements where ``target`` is finite; NaN when none are (0/0)."""
+    observed = torch.isfinite(target)
+    diff = torch.where(observed, prediction - torch.where(observed, target, 0.0), 0.0)
+    return ((diff * diff).sum() / observed.sum()).sqrt()

@@ -18,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointStore, fingerprint
+from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
 from .lstm import HydroLSTM
 from .sampling import gather_windows, iterations_per_epoch, random_windows
@@ -36,17 +37,18 @@ class TrainingConfig:
     iterations_per_epoch: int | None = None
     device: str = "auto"
     checkpoint_every: int = 1
+    # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
+    precision: str = "fp32"
 
 
 class TrainingDivergedError(FloatingPointError):
     """The loss became NaN or infinite on observed targets."""
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` → CUDA when available, else CPU; anything else is taken as given."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+def _diverged(label: str, loss: float, epoch: int) -> TrainingDivergedError:
+    return TrainingDivergedError(
+        f"Training {label} diverged: the loss is {loss} at epoch {epoch}. Check the inputs for extreme values "
+        "(features.transforms) or lower training.hidden_size.")
 
 
 def train_lstm(
@@ -63,12 +65,12 @@ def train_lstm(
     n_sites, n_time, n_features = x.shape
     window = min(config.window, n_time)
     device = resolve_device(config.device)
+    configure_backends(device, check_precision(config.precision))
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model = HydroLSTM(n_features, config.hidden_size, config.dropout).to(device)
     optimizer = torch.optim.Adadelta(model.parameters())
-    xt = torch.as_tensor(x, dtype=torch.float32, device=device)
-    yt = torch.as_tensor(y, dtype=torch.float32, device=device)
+    xt, yt = to_device(x, device), to_device(y, device)
     n_iter = config.iterations_per_epoch or iterations_per_epoch(n_sites, n_time, window, config.batch_size)
     rows: list[dict] = []
     key = fingerprint(config, x, y) if checkpoints else ""
@@ -80,27 +82,39 @@ def train_lstm(
         torch.set_rng_state(resumed["torch_rng"])
         rows = list(resumed["history"])
     first_epoch = len(rows) + 1
+    observed = np.isfinite(y)  # host copy: batches without observations are skipped without asking the device
+    offsets = np.arange(window)
+    check_each_step = device.type != "cuda"  # on CUDA a per-step check would stall the queue: once per epoch
     model.train()
     with tqdm(total=config.epochs * n_iter, initial=(first_epoch - 1) * n_iter, desc=f"train {label}", unit="batch",
               leave=False, mininterval=2, disable=None) as bar:
         for epoch in range(first_epoch, config.epochs + 1):
-            started, losses = time.perf_counter(), []
-            for _ in range(n_iter):
-                sites, starts = random_windows(rng, n_sites, n_time, window, config.batch_size)
-                xb, yb = gather_windows(xt, yt, sites, starts, window)
+            started = time.perf_counter()
+            loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+            n_batches = 0
+            # The epoch's batches are drawn up front (the same stream as one draw per step) and sent
+            # to the device in one copy, so the step never waits on a host→device transfer.
+            draws = [random_windows(rng, n_sites, n_time, window, config.batch_size) for _ in range(n_iter)]
+            sites_np, starts_np = (np.stack(d) for d in zip(*draws))
+            sites_t, starts_t = to_device(sites_np, device, torch.int64), to_device(starts_np, device, torch.int64)
+            for i in range(n_iter):
                 bar.update(1)
-                if not bool(torch.isfinite(yb).any()):
+                if not observed[sites_np[i, :, None], starts_np[i, :, None] + offsets].any():
                     continue  # no observation in this batch: nothing to learn from
-                loss = masked_rmse(model(xb), yb)
-                if not bool(torch.isfinite(loss)):
-                    raise TrainingDivergedError(
-                        f"Training {label} diverged: the loss is {loss.item()} at epoch {epoch}. Check the inputs "
-                        "for extreme values (features.transforms) or lower training.hidden_size.")
+                xb, yb = gather_windows(xt, yt, sites_t[i], starts_t[i], window)
+                with autocast(device, config.precision):
+                    prediction = model(xb)
+                loss = masked_rmse(prediction.float(), yb)
+                if check_each_step and not bool(torch.isfinite(loss)):
+                    raise _diverged(label, loss.item(), epoch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                losses.append(loss.item())
-            mean_loss = float(np.mean(losses)) if losses else float("nan")
+                loss_sum += loss.detach()
+                n_batches += 1
+            mean_loss = loss_sum.item() / n_batches if n_batches else float("nan")
+            if n_batches and not np.isfinite(mean_loss):
+                raise _diverged(label, mean_loss, epoch)
             rows.append({"epoch": epoch, "loss": mean_loss, "iterations": n_iter,
                          "seconds": time.perf_counter() - started})
             bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4f}")
@@ -122,6 +136,7 @@ def predict_lstm(
 ) -> np.ndarray:
     """Run the network over whole series (site, time, feature) → (site, time), in chunks of sites."""
     dev = resolve_device(device)
+    configure_backends(dev)
     model = HydroLSTM(x.shape[-1], hidden_size, dropout=0.0).to(dev)
     model.load_state_dict(state_dict)
     model.eval()
