@@ -166,7 +166,7 @@ def section_ceiling(args, device) -> list[dict]:
 
 def section_grouped(args, device) -> list[dict]:
     window, batch = SHAPES["soil_moisture"]
-    header(f"3. 18 local models: one by one vs grouped (T={window}, B={batch}, {device})")
+    header(f"3. 18 local models: one by one vs grouped (T={window}, B={batch}, dropout {args.group_dropout}, {device})")
     # Demo-like site counts: 12 per sub-region, some with focus regions added (different hydroDL
     # iterations per epoch in the real pipeline; here a fixed number of steps per model).
     counts = [12, 12, 20, 12, 12, 28, 12, 12, 20, 12, 12, 12, 20, 12, 12, 12, 12, 12]
@@ -174,7 +174,7 @@ def section_grouped(args, device) -> list[dict]:
     rows = []
     for hidden in (64, 256):
         steps = args.group_steps if hidden == 64 else max(2, args.group_steps // 2)
-        config = TrainingConfig(hidden_size=hidden, dropout=0.5, window=window, batch_size=batch, epochs=1,
+        config = TrainingConfig(hidden_size=hidden, dropout=args.group_dropout, window=window, batch_size=batch, epochs=1,
                                 iterations_per_epoch=steps, device=str(device))
         out = {}
 
@@ -298,7 +298,7 @@ def worker_project(args) -> dict:
     prep = time.perf_counter() - t0
     rss_before = _rss()
     config = TrainingConfig(hidden_size=args.hidden, dropout=0.5, window=args.window, batch_size=args.batch, epochs=1,
-                            iterations_per_epoch=1, device=str(device))
+                            iterations_per_epoch=1, device=str(device), precision=args.precision)
     train_lstm(x, y, config)  # warm-up
     reset_peak_memory(device)
     config = replace(config, iterations_per_epoch=args.steps)
@@ -327,7 +327,7 @@ def run_worker(kind: str, extra: list[str]) -> dict:
 def section_neuralhydrology(args, device) -> list[dict]:
     window, batch = SHAPES["streamflow"]
     header(f"4. neuralhydrology vs this project on Caravan (hidden {args.hidden}, T={window}, B={batch}, "
-           f"{args.nh_basins} basins, {device})")
+           f"{args.nh_basins} basins, {device}, this project {args.precision})")
     try:
         import neuralhydrology  # noqa: F401
     except ImportError as err:
@@ -345,6 +345,7 @@ def section_neuralhydrology(args, device) -> list[dict]:
         (tmp / "runs").mkdir()
         config = nh_config(data_dir, tmp / "runs" / "nh", args.hidden, window, batch, device)
         common = ["--device", str(device), "--steps", str(args.nh_steps), "--hidden", str(args.hidden),
+                  "--precision", args.precision,
                   *(["--threads", str(args.threads)] if args.threads else []),
                   "--window", str(window), "--batch", str(batch)]
         results: dict[str, list[dict]] = {"neuralhydrology": [], "synergy_kedro": []}
@@ -430,6 +431,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-nh", action="store_true")
     p.add_argument("--skip-e2e", action="store_true")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument("--precision", default="fp32", help="this project's training.precision in 4 (NH runs fp32)")
+    p.add_argument("--group-dropout", type=float, default=0.5,
+                   help="dropout in 3 (0 shows the GPU weight difference without dropout-RNG differences)")
     p.add_argument("--caravan-archive", type=Path, default=CARAVAN_ARCHIVE,
                    help="Caravan archive for 4 (default ../shared/data/caravan_camels482.tar.xz)")
     # internal: one engine of section 4 in its own process

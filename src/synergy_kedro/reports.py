@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from synergy_kedro.comparisons import HIGHER_IS_BETTER
+from synergy_kedro.comparisons import HIGHER_IS_BETTER, comparison_markdown
 from synergy_kedro.paper_results import GLOBAL_VS_LOCAL
 
 ALPHA = 0.05
@@ -40,7 +40,8 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
     for m in metrics:
         rows.append({
             "metric": m, "sites": int(pooled[f"{m}_N"]),
-            "median global": pooled[f"{m}_median_global"], "median local": pooled[f"{m}_median_local"],
+            "median global": f"{pooled[f'{m}_median_global']:.3f}",
+            "median local": f"{pooled[f'{m}_median_local']:.3f}",
             "global better": f"{pooled[f'{m}_share_global_better']:.0%}", "Wilcoxon p": f"{pooled[f'{m}_p']:.1e}",
             "paper global": _paper(paper, m, "global"), "paper local": _paper(paper, m, "local"),
             "paper global better": _paper_share(paper, m),
@@ -51,7 +52,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
     lines = [
         f"# Global vs local ({target}): this run beside Fang et al. (2022)", "",
         f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}.", "",
-        pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"), "",
+        _markdown(rows), "",
         "Paper values are pooled over CONUS as reported (statistic per metric in "
         "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
     ]
@@ -59,7 +60,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         lines += ["## Seed variability", "",
                   f"The global and local models were trained with {len(seed_table)} seeds; pooled results per seed, "
                   "then mean ± standard deviation across seeds (the paper reports one seed).", "",
-                  seed_table.to_markdown(index=False, floatfmt=".3f"), "",
+                  _seed_markdown(seed_table), "",
                   _spread(seed_table, primary), ""]
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
@@ -76,17 +77,29 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
             continue
         steps = table[table["pair"].isin(["local vs close", "close vs far", "far vs dissimilar"])]
         pooled = steps[steps["region"] == "All"].set_index("pair")
-        rows = [{"step": pair, "sites": int(r[f"{metric}_N"]), f"median before": r[f"{metric}_median_a"],
-                 "median after": r[f"{metric}_median_b"], "after better": f"{1 - r[f'{metric}_share_a_better']:.0%}",
+        rows = [{"step": pair, "sites": int(r[f"{metric}_N"]), "median before": f"{r[f'{metric}_median_a']:.3f}",
+                 "median after": f"{r[f'{metric}_median_b']:.3f}", "after better": f"{1 - r[f'{metric}_share_a_better']:.0%}",
                  "Wilcoxon p": f"{r[f'{metric}_p']:.1e}",
                  "verdict": verdict(1 - r[f"{metric}_share_a_better"], r[f"{metric}_p"], "the larger set",
                                     "the smaller set")}
                 for pair, r in pooled.iterrows()]
         improving = _rois_improving_monotonically(steps, metric)
-        lines += [f"## {variant.replace('_', ' ')}", "", pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"), "",
+        lines += [f"## {variant.replace('_', ' ')}", "", _markdown(rows), "",
                   f"Median {metric} improves at every step in **{improving[0]} of {improving[1]} ROIs**.", ""]
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
+
+
+def _markdown(rows: list[dict]) -> str:
+    """Cells are pre-formatted strings; numparse off so "8.3e-08" is not re-read as 0.000."""
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def _seed_markdown(seed_table: pd.DataFrame) -> str:
+    """One row per seed: counts as integers, p-values in scientific notation."""
+    keys = [c for c in ("repeat", "seed_offset") if c in seed_table.columns]
+    indexed = seed_table.astype({k: int for k in keys}).set_index(keys) if keys else seed_table
+    return comparison_markdown(indexed, floatfmt=".3f", pfmt=".1e")
 
 
 def _paper(paper: Mapping, metric: str, model: str) -> str:
