@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 import xarray as xr
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
 REQUIRED_COORDS = ("lat", "lon", "eco_l1", "eco_l2", "eco_l3")
 
 
-class CanonicalDatasetError(ValueError):
+class CanonicalDatasetError(UserError, ValueError):
     """The Dataset misses a variable, a coordinate or the (site, time) layout."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
+from synergy_kedro.errors import ConfigurationError
 
 TRANSFORMS = ("none", "log_sqrt")
 
@@ -23,7 +24,7 @@ def forward_transform(values: np.ndarray | xr.DataArray, kind: str):
         return np.log10(np.sqrt(np.clip(values, 0, None)) + 0.1)
     if kind == "none":
         return values
-    raise ValueError(f"Unknown transform {kind!r}; choose one of {TRANSFORMS}.")
+    raise ConfigurationError(f"Unknown transform {kind!r}; choose one of {TRANSFORMS}.")
 
 
 def inverse_transform(values: np.ndarray, kind: str) -> np.ndarray:
@@ -32,7 +33,7 @@ def inverse_transform(values: np.ndarray, kind: str) -> np.ndarray:
         return np.clip(10.0**values - 0.1, 0, None) ** 2
     if kind == "none":
         return values
-    raise ValueError(f"Unknown transform {kind!r}; choose one of {TRANSFORMS}.")
+    raise ConfigurationError(f"Unknown transform {kind!r}; choose one of {TRANSFORMS}.")
 
 
 def fit_statistics(

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from synergy_kedro.regions import SUBREGIONS
+from synergy_kedro.errors import ConfigurationError
 
 SCHEMES = ("epa", "column")
 
@@ -25,10 +26,10 @@ def scheme_regions(partitioning: Mapping[str, Any]) -> list[str]:
     if scheme == "column":
         regions = partitioning.get("regions")
         if not regions:
-            raise ValueError("partitioning.scheme=column needs partitioning.regions: the labels of "
+            raise ConfigurationError("partitioning.scheme=column needs partitioning.regions: the labels of "
                              f"{partitioning.get('column')!r} that get a local model.")
         return [str(r) for r in regions]
-    raise ValueError(f"partitioning.scheme={scheme!r} is not known; choose one of {SCHEMES}.")
+    raise ConfigurationError(f"partitioning.scheme={scheme!r} is not known; choose one of {SCHEMES}.")
 
 
 def local_model_name(region: str) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def git_sha(project_path: Path) -> str:
         return "unknown"
 
 
-class TrackingUnavailableError(RuntimeError):
+class TrackingUnavailableError(UserError, RuntimeError):
     """The MLflow tracking store cannot be reached; raised before any node runs."""
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.canonical import (CanonicalDatasetError, check_periods, drop_sites_without_training_target,
                                      validate_canonical)
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions, global_vs_local_site_sets
@@ -69,7 +70,7 @@ def test_unknown_ecoregion_code_trains_no_model_and_is_logged(tiny, caplog):
 
 
 def test_unknown_partitioning_column_names_the_choices(tiny):
-    with pytest.raises(KeyError, match="partitioning.column='AGGECO' is not a variable"):
+    with pytest.raises(ConfigurationError, match="partitioning.column='AGGECO' is not a variable"):
         assign_regions(tiny, {"scheme": "column", "column": "AGGECO", "regions": ["x"]})
 
 

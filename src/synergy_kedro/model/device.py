@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from synergy_kedro.errors import ConfigurationError
 
 PRECISIONS = ("fp32", "bf16", "tf32")
 
@@ -37,7 +38,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 def check_precision(precision: str) -> str:
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+        raise ConfigurationError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
     return precision
 
 

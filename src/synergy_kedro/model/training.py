@@ -22,6 +22,7 @@ from .device import autocast, check_precision, configure_backends, resolve_devic
 from .loss import masked_rmse
 from .lstm import HydroLSTM
 from .sampling import gather_windows, iterations_per_epoch, random_windows
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class TrainingConfig:
     precision: str = "fp32"
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(UserError, FloatingPointError):
     """The loss became NaN or infinite on observed targets."""
 
 

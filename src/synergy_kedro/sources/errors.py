@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from synergy_kedro.errors import UserError
 
-class SourceDataError(ValueError):
+
+class SourceDataError(UserError, ValueError):
     """A source file or folder is missing, or lacks a required column, basin or value."""
 
 

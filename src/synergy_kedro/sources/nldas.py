@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ NLDAS_ATTRS: dict[str, tuple[str, str]] = {
 BOUNDS_COLUMNS = ("site", "lat_min", "lat_max", "lon_min", "lon_max")
 
 
-class NldasError(ValueError):
+class NldasError(UserError, ValueError):
     """NLDAS input files or pixel footprints cannot be used as given."""
 
 

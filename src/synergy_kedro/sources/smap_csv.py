@@ -40,6 +40,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.sources.smap_l3 import ease2_rowcol, ease2_site_ids
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ DEFAULT_DYNAMIC = ("APCP_FORA", "TMP_2_FORA", "SPFH_2_FORA", "DSWRF_FORA", "DLWR
 DEFAULT_STATIC = ("Bulk", "Capa", "Clay", "NDVI", "Sand", "Silt")
 
 
-class SmapCsvError(ValueError):
+class SmapCsvError(UserError, ValueError):
     """A file of the hydroDL csv database is missing or has the wrong shape or dates."""
 
 

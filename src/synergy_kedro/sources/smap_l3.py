@@ -44,6 +44,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import xarray as xr
+from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ _DATE_IN_NAME = re.compile(r"SMAP_L3_SM_P_(\d{8})_")
 _REQUIRED = ("soil_moisture", "retrieval_qual_flag", "latitude", "longitude")
 
 
-class SmapL3Error(ValueError):
+class SmapL3Error(UserError, ValueError):
     """A SMAP L3 granule is unreadable, lacks a dataset or does not match the expected grid."""
 
 

@@ -25,9 +25,10 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.sources.nldas import grid_dims, area_mean, check_pixel_bounds, pixel_weights
+from synergy_kedro.errors import UserError
 
 
-class StaticLayerError(ValueError):
+class StaticLayerError(UserError, ValueError):
     """A static layer file lacks a variable, column or site, or is not on a lat/lon grid."""
 
 

@@ -8,6 +8,7 @@ real-data environment's catalog; the embedded source needs none.
 from kedro.pipeline import Pipeline, node
 
 from .nodes import generate_embedded, ingest_basins, ingest_pixels, ingest_smap_l3
+from synergy_kedro.errors import ConfigurationError
 
 COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")
@@ -27,5 +28,5 @@ def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
     if source in GRANULE_SOURCES:
         return Pipeline([node(ingest_smap_l3, ["smap_granules", "nldas_forcing", "static_layers", "ecoregion_polygons",
                                                *COMMON], "canonical_dataset", name="ingest")])
-    raise ValueError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
+    raise ConfigurationError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
                      f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES)}.")

@@ -10,6 +10,7 @@ import xarray as xr
 from synergy_kedro.experiment_design import VARIANTS, design_site_sets
 from synergy_kedro.region_schemes import local_model_name, scheme_regions
 from synergy_kedro.regions import subregions_of
+from synergy_kedro.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.Data
     if scheme == "column":
         column = partitioning["column"]
         if column not in canonical_dataset.variables:
-            raise KeyError(f"partitioning.column={column!r} is not a variable or coordinate of the canonical "
+            raise ConfigurationError(f"partitioning.column={column!r} is not a variable or coordinate of the canonical "
                            f"Dataset (have: {sorted(map(str, canonical_dataset.variables))}).")
         labels = pd.Series(canonical_dataset[column].values.astype(str), index=table.index)
         wanted = set(scheme_regions(partitioning))

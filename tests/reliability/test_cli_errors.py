@@ -1,0 +1,51 @@
+"""`kedro run` ends a user error with its message and status 1, and without a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from synergy_kedro.errors import ConfigurationError, UserError, user_error_in
+from synergy_kedro.sources.errors import SourceDataError
+from tests.kedro_project import copy_project, tracking_uri
+
+
+def _kedro_run(project, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
+    return subprocess.run([sys.executable, "-m", "kedro", "run", *args], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("cli_errors"))
+
+
+def test_missing_raw_folder_prints_the_message_not_a_traceback(project):
+    done = _kedro_run(project, "--env", "caravan", "--pipeline", "global_vs_local")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "Error:" in done.stderr and "is not a Caravan folder" in done.stderr
+    assert "Traceback" not in output and "File \"" not in output
+
+
+def test_a_bad_parameter_names_the_parameter_and_the_choices(project):
+    done = _kedro_run(project, "--pipeline", "global_vs_local", "--params", "partitioning.scheme=huc")
+    assert done.returncode == 1
+    assert "partitioning.scheme='huc' is not known" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_user_error_is_found_behind_kedro_wrappers():
+    try:
+        try:
+            raise SourceDataError("folder x does not exist")
+        except SourceDataError as inner:
+            raise RuntimeError("Failed while loading data from dataset raw_basins") from inner
+    except RuntimeError as outer:
+        assert isinstance(user_error_in(outer), SourceDataError)
+    assert user_error_in(KeyError("a bug")) is None
+    assert issubclass(ConfigurationError, UserError) and issubclass(ConfigurationError, ValueError)
