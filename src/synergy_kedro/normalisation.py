@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
+
 from synergy_kedro.errors import ConfigurationError
 
 TRANSFORMS = ("none", "log_sqrt")

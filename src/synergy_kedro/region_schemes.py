@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from synergy_kedro.regions import SUBREGIONS
 from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.regions import SUBREGIONS
 
 SCHEMES = ("epa", "column")
 

@@ -22,6 +22,7 @@ import pandas as pd
 import torch
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
+
 from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,13 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from synergy_kedro.canonical import (
+    CanonicalDatasetError,
+    check_periods,
+    drop_sites_without_training_target,
+    validate_canonical,
+)
 from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.canonical import (CanonicalDatasetError, check_periods, drop_sites_without_training_target,
-                                     validate_canonical)
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions, global_vs_local_site_sets
 from synergy_kedro.sources.caravan import read_caravan
 from synergy_kedro.sources.errors import SourceDataError

@@ -17,12 +17,13 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from synergy_kedro.errors import UserError
+
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
 from .lstm import HydroLSTM
 from .sampling import gather_windows, iterations_per_epoch, random_windows
-from synergy_kedro.errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from synergy_kedro.progress import progress
 from synergy_kedro.sources.assemble import (
     ATTRIBUTE_ATTRS,
     NameSelection,
@@ -112,8 +113,10 @@ def read_camels_us(
 
     names, derived = _forcing_selection(dynamic)
     columns = list(dict.fromkeys([*(n.lower() for n in names), *(c for d in derived for c in DERIVED[d])]))
-    forcings = {b: read_forcing_file(_one(forcing_files, b), columns) for b in basins}
-    flows = {b: read_streamflow_file(_one(flow_files, b)) for b in basins}
+    forcings, flows = {}, {}
+    for b in progress(basins, desc="read CAMELS-US", unit="basin"):
+        forcings[b] = read_forcing_file(_one(forcing_files, b), columns)
+        flows[b] = read_streamflow_file(_one(flow_files, b))
     time = daily_axis([f.index for f in forcings.values()] + [q.index for q in flows.values()], start, end)
     areas = _areas(attributes.loc[basins], forcings, area, attributes.attrs["folder"])
 

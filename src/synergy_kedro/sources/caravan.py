@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import xarray as xr
 
+from synergy_kedro.progress import progress
 from synergy_kedro.sources.assemble import (
     ATTRIBUTE_ATTRS,
     NameSelection,
@@ -210,11 +211,12 @@ def read_timeseries_netcdf(path: Path, columns: Sequence[str]) -> tuple[pd.Datet
 def _read_all(paths: Sequence[Path], columns: Sequence[str], fmt: str, workers: int | None) -> list[tuple[pd.DatetimeIndex, np.ndarray]]:
     """Every file's (dates, values), CSVs in a thread pool."""
     if fmt == "netcdf":
-        return [read_timeseries_netcdf(p, columns) for p in paths]
+        return [read_timeseries_netcdf(p, columns) for p in progress(paths, desc="read Caravan", unit="basin")]
     if fmt != "csv":
         raise SourceDataError(f"Unknown Caravan time-series format {fmt!r}: use 'csv' or 'netcdf'.")
     with ThreadPoolExecutor(max_workers=workers or min(16, (os.cpu_count() or 1) * 2)) as pool:
-        return list(pool.map(lambda p: read_timeseries_csv(p, columns), paths))
+        read = pool.map(lambda p: read_timeseries_csv(p, columns), paths)
+        return list(progress(read, desc="read Caravan", unit="basin", total=len(paths)))
 
 
 def _dates(values: np.ndarray, path: Path) -> pd.DatetimeIndex:

@@ -42,7 +42,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
+
 from synergy_kedro.errors import UserError
+from synergy_kedro.progress import dask_progress
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +265,8 @@ def aggregate_nldas_to_pixels(
         if compute:
             # The (time, pixel) series is small; a daily resample of a dask array builds one reduction
             # per day (seconds per variable for a few months), so resample it in memory.
-            pixel = pixel.compute()
+            with dask_progress():
+                pixel = pixel.compute()
         daily = _daily(pixel, rule, complete).transpose("site", "time").astype(np.float32)
         units, long_name = NLDAS_ATTRS.get(src, (da.attrs.get("units", "unknown"), src))
         units = da.attrs.get("units", units)
@@ -288,7 +291,8 @@ def aggregate_nldas_to_pixels(
     result["time"] = result["time"].values.astype("datetime64[ns]")
     if not compute:
         return result
-    result = result.compute()
+    with dask_progress():
+        result = result.compute()
     if not isinstance(files, xr.Dataset):
         ds.close()
     return result

@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.sources.smap_l3 import ease2_rowcol, ease2_site_ids
 from synergy_kedro.errors import UserError
+from synergy_kedro.sources.smap_l3 import ease2_rowcol, ease2_site_ids
 
 log = logging.getLogger(__name__)
 

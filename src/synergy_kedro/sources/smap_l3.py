@@ -44,7 +44,9 @@ import h5py
 import numpy as np
 import pandas as pd
 import xarray as xr
+
 from synergy_kedro.errors import UserError
+from synergy_kedro.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +277,7 @@ def read_smap_l3(
     standard = tuple(grid_shape) == EASE2_GRID_SHAPE
     read = ("soil_moisture", "retrieval_qual_flag") if standard else _REQUIRED
     t_index = ((granules.index - time[0]) // pd.Timedelta(days=1)).to_numpy()
-    for t, path in zip(t_index, granules.to_numpy()):
+    for t, path in progress(zip(t_index, granules.to_numpy()), desc="read SMAP L3", unit="granule", total=len(t_index)):
         g = _read_granule(path, group, suffix, grid_shape, win, read)
         sm = g["soil_moisture"]
         flag = np.asarray(g["retrieval_qual_flag"]).astype(np.int64)

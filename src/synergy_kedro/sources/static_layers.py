@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.sources.nldas import grid_dims, area_mean, check_pixel_bounds, pixel_weights
 from synergy_kedro.errors import UserError
+from synergy_kedro.sources.nldas import area_mean, check_pixel_bounds, grid_dims, pixel_weights
 
 
 class StaticLayerError(UserError, ValueError):

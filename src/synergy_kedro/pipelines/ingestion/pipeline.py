@@ -7,8 +7,9 @@ real-data environment's catalog; the embedded source needs none.
 
 from kedro.pipeline import Pipeline, node
 
-from .nodes import generate_embedded, ingest_basins, ingest_pixels, ingest_smap_l3
 from synergy_kedro.errors import ConfigurationError
+
+from .nodes import generate_embedded, ingest_basins, ingest_pixels, ingest_smap_l3
 
 COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")

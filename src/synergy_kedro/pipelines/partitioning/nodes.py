@@ -7,10 +7,10 @@ import logging
 import pandas as pd
 import xarray as xr
 
+from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.experiment_design import VARIANTS, design_site_sets
 from synergy_kedro.region_schemes import local_model_name, scheme_regions
 from synergy_kedro.regions import subregions_of
-from synergy_kedro.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
