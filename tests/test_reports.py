@@ -43,3 +43,25 @@ def test_similar_vs_dissimilar_report_counts_rois_improving_at_every_step():
     assert "improves at every step in **1 of 2 ROIs**" in text
     assert "holds: the larger set is better at 90% of sites" in text
     assert "No models were trained for this variant." in text
+
+
+def test_similar_vs_dissimilar_report_lists_tested_and_skipped_rois():
+    rows = [{"pair": "local vs close", "region": r, "RMSE_N": n, "RMSE_median_a": 0.04, "RMSE_median_b": 0.03,
+             "RMSE_share_a_better": 0.2, "RMSE_p": 0.01} for r, n in (("8.3.5", 7), ("All", 7))]
+    text = similar_vs_dissimilar_report({"all_data": pd.DataFrame(rows)}, "soil_moisture",
+                                        {"rois": ["8.3.5", "9.4.1"], "min_sites": 3})
+    assert "1 of the paper's 2 ROIs were tested here; 1 skipped." in text
+    tested_line = next(line for line in text.splitlines() if line.startswith("| 8.3.5"))
+    assert "| 7 " in tested_line and "tested" in tested_line
+    skipped_line = next(line for line in text.splitlines() if line.startswith("| 9.4.1"))
+    assert "fewer than 3 sites" in skipped_line and "| 0 " in skipped_line
+
+
+def test_gvl_report_writes_p_values_in_scientific_notation():
+    seeds = pd.DataFrame({"repeat": [0, 1], "seed_offset": [0, 1], "RMSE_N": [30, 30],
+                          "RMSE_median_global": [0.02, 0.022], "RMSE_median_local": [0.027, 0.028],
+                          "RMSE_share_global_better": [0.9, 0.8], "RMSE_p": [8.3e-8, 2e-6]})
+    text = global_vs_local_report(_gvl_table(0.9, 8.3e-8), seeds, "soil_moisture", {})
+    assert "8.3e-08" in text.split("## Seed variability")[0]  # pooled table, not rounded to 0.000
+    seed_part = text.split("## Seed variability")[1]
+    assert "8.3e-08" in seed_part and "2.0e-06" in seed_part and "30.000" not in seed_part

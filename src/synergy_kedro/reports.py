@@ -86,8 +86,27 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
         improving = _rois_improving_monotonically(steps, metric)
         lines += [f"## {variant.replace('_', ' ')}", "", _markdown(rows), "",
                   f"Median {metric} improves at every step in **{improving[0]} of {improving[1]} ROIs**.", ""]
+    lines += _roi_coverage(tables.get("all_data", pd.DataFrame()), settings.get("rois", []), metric,
+                           settings.get("min_sites"))
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
+
+
+def _roi_coverage(table: pd.DataFrame, rois: list[str], metric: str, min_sites: int | None) -> list[str]:
+    """Which of the paper's ROIs were tested here, on how many sites, and why the others were not."""
+    if not rois:
+        return []
+    tested = {}
+    if not table.empty:
+        first = table[table["pair"] == "local vs close"].set_index("region")[f"{metric}_N"]
+        tested = {str(r): int(n) for r, n in first.items() if r != "All" and pd.notna(n) and n > 0}
+    reason = (f"skipped: fewer than {min_sites} sites in the ROI (`similar_vs_dissimilar.min_sites`)"
+              if min_sites is not None else "skipped: too few sites in the ROI")
+    rows = [{"ROI": roi, "test sites": str(tested.get(roi, 0)), "status": "tested" if roi in tested else reason}
+            for roi in rois]
+    skipped = sum(roi not in tested for roi in rois)
+    return ["## ROIs", "", f"{len(rois) - skipped} of the paper's {len(rois)} ROIs were tested here; "
+            f"{skipped} skipped.", "", _markdown(rows), ""]
 
 
 def _markdown(rows: list[dict]) -> str:

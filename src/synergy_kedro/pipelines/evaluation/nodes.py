@@ -113,7 +113,8 @@ def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: 
     """This run's second experiment beside the paper's finding, per variant."""
     training = similar.get("training", {})
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                "rois": similar["rois"][target], "hidden_size": training.get("hidden_size"),
+                "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
+                "hidden_size": training.get("hidden_size"),
                 "epochs": training.get("epochs"), "window": _for_target(training.get("window"), target),
                 "batch_size": _for_target(training.get("batch_size"), target)}
     return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings)
