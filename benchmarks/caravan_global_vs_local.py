@@ -67,13 +67,13 @@ def main() -> None:
     if done.returncode:
         print(done.stderr[-5000:])
         raise SystemExit(done.returncode)
-    table = pd.read_csv(project / "data/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
+    table = pd.read_csv(project / "data/caravan/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
     pooled = table.set_index("region").loc["All"]
     print(f"wall time {wall / 60:.1f} min, peak memory {peak:.0f} MiB, project {project}")
     print(f"basins {int(pooled['NSE_N'])}: median NSE global {pooled['NSE_median_global']:.3f} vs local "
           f"{pooled['NSE_median_local']:.3f}; global better in {pooled['NSE_share_global_better']:.0%} of basins "
           f"(Wilcoxon p {pooled['NSE_p']:.1e}); median r {pooled['R_median_global']:.3f} vs {pooled['R_median_local']:.3f}")
-    print((project / "data/08_reporting/global_vs_local/comparison.md").read_text())
+    print((project / "data/caravan/08_reporting/global_vs_local/comparison.md").read_text())
     if not args.keep:
         shutil.rmtree(project, ignore_errors=True)
 

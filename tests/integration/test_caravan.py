@@ -48,7 +48,7 @@ def finished_run(tmp_path_factory, caravan_root, shared_data, basins_and_regions
 
 def test_real_basins_are_ingested_with_gages2_labels_and_epa_codes(finished_run, basins_and_regions):
     basins, labels, _ = basins_and_regions
-    regions = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str).set_index("site")
+    regions = pd.read_csv(finished_run / "data/caravan/03_primary/site_regions.csv", dtype=str).set_index("site")
     assert sorted(regions.index) == basins
     assert regions["eco_l3"].notna().all()  # every CAMELS gauge lies inside a US level-III polygon
     assert (regions["region"].dropna() == labels[regions["region"].dropna().index]).all()
@@ -57,10 +57,10 @@ def test_real_basins_are_ingested_with_gages2_labels_and_epa_codes(finished_run,
 def test_one_local_model_per_aggecoregion_with_enough_basins(finished_run, basins_and_regions):
     _, labels, regions = basins_and_regions
     for region in regions:
-        sets = json.loads((finished_run / f"data/05_model_input/{local_model_name(region)}/train_sites.json").read_text())
+        sets = json.loads((finished_run / f"data/caravan/05_model_input/{local_model_name(region)}/train_sites.json").read_text())
         assert sets["skipped"] is None
         assert sets["sites"] == sorted(labels[labels == region].index)
-    table = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv")
+    table = pd.read_csv(finished_run / "data/caravan/08_reporting/global_vs_local/comparison.csv")
     assert list(table["region"]) == [*regions, "All"]
     assert table.loc[table["region"] == "All", "NSE_N"].item() == (labels.isin(regions)).sum()
 
@@ -68,6 +68,6 @@ def test_one_local_model_per_aggecoregion_with_enough_basins(finished_run, basin
 def test_predictions_are_real_streamflow_in_mm_per_day(finished_run):
     import xarray as xr
 
-    with xr.open_dataset(finished_run / "data/07_model_output/global/predictions.nc") as ds:
+    with xr.open_dataset(finished_run / "data/caravan/07_model_output/global/predictions.nc") as ds:
         assert str(ds["time"].values[0])[:10] == "2001-10-01" and str(ds["time"].values[-1])[:10] == "2002-09-30"
         assert float(ds["obs"].mean()) > 0.1 and (ds["sim"] >= 0).all()

@@ -28,13 +28,13 @@ def finished_run(tmp_path_factory, shared_data):
 
 
 def test_pixels_outside_the_us_polygons_train_no_model(finished_run):
-    regions = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str)
+    regions = pd.read_csv(finished_run / "data/smap_hydrodl/03_primary/site_regions.csv", dtype=str)
     assert len(regions) == 412
     assert regions["region"].notna().sum() == 339  # 73 pixels lie in Canada or Mexico (data README)
 
 
 def test_table_compares_global_and_local_on_the_papers_subregions(finished_run):
-    table = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv")
+    table = pd.read_csv(finished_run / "data/smap_hydrodl/08_reporting/global_vs_local/comparison.csv")
     assert list(table["region"]) == [*"ABCDEFGHIJKLMNOPQR", "All"]
     by_region = table.set_index("region")
     assert by_region.loc["All", "RMSE_N"] == by_region.drop("All")["RMSE_N"].sum() > 250
@@ -48,17 +48,17 @@ def _roi_conf(rois: list[str], target: str) -> str:
 
 def test_both_experiments_report_beside_the_paper(finished_run):
     """The second experiment on the same real slice, ROIs = the two level-III regions with most pixels."""
-    l3 = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str)["eco_l3"].dropna()
+    l3 = pd.read_csv(finished_run / "data/smap_hydrodl/03_primary/site_regions.csv", dtype=str)["eco_l3"].dropna()
     rois = list(l3.value_counts().index[:2])
     (finished_run / "conf/smap_hydrodl/parameters_similar_vs_dissimilar.yml").write_text(
         _roi_conf(rois, "soil_moisture") + "  training:\n    hidden_size: 8\n    epochs: 1\n    iterations_per_epoch: 2\n")
     with inside(finished_run):
         with KedroSession.create(project_path=finished_run, env="smap_hydrodl") as session:
             session.run(pipeline_name="similar_vs_dissimilar")
-    gvl = (finished_run / "data/08_reporting/global_vs_local/paper_comparison.md").read_text()
+    gvl = (finished_run / "data/smap_hydrodl/08_reporting/global_vs_local/paper_comparison.md").read_text()
     assert gvl.startswith("# Global vs local (soil_moisture): this run beside Fang et al. (2022)")
     assert "The paper's direction (one global model beats one model per region) **" in gvl
     assert "| RMSE     |" in gvl and "0.032 (mean)" in gvl and "- `source`: smap_hydrodl" in gvl
-    svd = (finished_run / "data/08_reporting/similar_vs_dissimilar/paper_comparison.md").read_text()
+    svd = (finished_run / "data/smap_hydrodl/08_reporting/similar_vs_dissimilar/paper_comparison.md").read_text()
     assert "## all data" in svd and "## size controlled" in svd
     assert svd.count("| local vs close ") == 2 and f"- `rois`: {rois}" in svd

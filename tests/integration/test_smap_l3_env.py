@@ -210,7 +210,7 @@ def site(cell: tuple[int, int]) -> str:
 
 
 def test_site_regions_are_the_pixel_centres_ecoregions(finished_run):
-    regions = pd.read_csv(finished_run / "data/03_primary/site_regions.csv", dtype=str).set_index("site")
+    regions = pd.read_csv(finished_run / "data/smap/03_primary/site_regions.csv", dtype=str).set_index("site")
     assert sorted(regions.index) == sorted(site(c) for c in PIXELS)  # the cell south of the bbox is left out
     assert regions["region"].to_dict() == {site(c): letter for c, letter in PIXELS.items()}
     assert regions.loc["r078c223", "eco_l2"] == "9.4" and regions.loc["r078c226", "eco_l2"] == "9.2"
@@ -221,7 +221,7 @@ def test_site_regions_are_the_pixel_centres_ecoregions(finished_run):
 
 
 def test_canonical_dataset_joins_smap_nldas_and_statics(finished_run, smap_files):
-    with xr.open_dataset(finished_run / "data/02_intermediate/canonical.nc") as ds:
+    with xr.open_dataset(finished_run / "data/smap/02_intermediate/canonical.nc") as ds:
         ds = ds.load()
     assert ds.sizes["time"] == len(DAYS) and str(ds.time.values[0])[:10] == "2015-04-01"
     cells = smap_files["cells"]
@@ -245,11 +245,11 @@ def test_canonical_dataset_joins_smap_nldas_and_statics(finished_run, smap_files
 
 def test_comparison_table_and_skipped_subregion(finished_run):
     sets = {p.parent.name: json.loads(p.read_text())
-            for p in (finished_run / "data/05_model_input").glob("*/train_sites.json")}
+            for p in (finished_run / "data/smap/05_model_input").glob("*/train_sites.json")}
     trained = sorted(name for name, s in sets.items() if not s["skipped"])
     assert trained == ["global", "local_I", "local_K"]
     assert "region G has 2 sites, fewer than partitioning.min_sites=3" in sets["local_G"]["skipped"]
-    table = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
+    table = pd.read_csv(finished_run / "data/smap/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
     assert list(table["region"]) == [*"ABCDEFGHIJKLMNOPQR", "All"]
     by_region = table.set_index("region")
     assert by_region.loc["I", "RMSE_N"] == 4 and by_region.loc["K", "RMSE_N"] == 4
@@ -258,12 +258,12 @@ def test_comparison_table_and_skipped_subregion(finished_run):
 
 
 def test_predictions_are_soil_moisture_over_the_test_period(finished_run):
-    with xr.open_dataset(finished_run / "data/07_model_output/global/predictions.nc") as pred:
+    with xr.open_dataset(finished_run / "data/smap/07_model_output/global/predictions.nc") as pred:
         pred = pred.load()
     assert pred.sizes["site"] == 10
     assert str(pred.time.values[0])[:10] == "2015-06-16" and str(pred.time.values[-1])[:10] == "2015-07-31"
     assert pred.sim.notnull().all() and float(pred.sim.min()) > -0.2 and float(pred.sim.max()) < 0.8  # m3/m3, one epoch
     obs = pred.obs.values[np.isfinite(pred.obs.values)]
     assert obs.size > 100 and obs.min() >= 0.05 and obs.max() <= 0.45
-    metrics = pd.read_csv(finished_run / "data/07_model_output/global/site_metrics.csv")
+    metrics = pd.read_csv(finished_run / "data/smap/07_model_output/global/site_metrics.csv")
     assert len(metrics) == 10 and metrics["RMSE"].between(0, 0.5).all()
