@@ -73,6 +73,16 @@ def test_grouped_training_equals_training_each_model_alone(dropout):
         _assert_same_model(result, train_lstm(x, y, config), x)
 
 
+def test_the_updates_floor_lifts_the_same_models_grouped_as_alone():
+    """Rule: 17, 26, 40 batches per epoch; a floor of 60 over 2 epochs lifts the first two to 30."""
+    config = replace(CONFIG, epochs=2, min_iterations=60)
+    datasets = [_data(n, seed=n) for n in (4, 6, 9)]
+    grouped = train_grouped(datasets, config)
+    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [30, 30, 40]
+    for (x, y), result in zip(datasets, grouped):
+        _assert_same_model(result, train_lstm(x, y, config), x)
+
+
 def test_each_model_keeps_its_own_seed_and_series_length():
     config = replace(CONFIG, epochs=2, iterations_per_epoch=5)
     datasets = [_data(5, n_time=80, seed=1), _data(3, n_time=60, seed=2)]

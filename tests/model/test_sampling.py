@@ -3,13 +3,24 @@ import math
 import numpy as np
 import torch
 
-from synergy_kedro.model.sampling import gather_windows, iterations_per_epoch, random_windows
+from synergy_kedro.model.sampling import batches_per_epoch, gather_windows, iterations_per_epoch, random_windows
 
 
 def test_iterations_per_epoch_is_hydrodl_rule():
     # p = 100*30/(10*1000) = 0.3 → ceil(log(0.01)/log(0.7)) = 13
     assert iterations_per_epoch(10, 1000, 30, 100) == math.ceil(math.log(0.01) / math.log(0.7)) == 13
     assert iterations_per_epoch(1, 10, 30, 100) == 1
+
+
+def test_floor_on_updates_lifts_only_models_below_it():
+    # A region smaller than one batch gets one batch per epoch by the rule; 50 updates over 10 epochs → 5.
+    assert batches_per_epoch(7, 3652, 365, 500, epochs=10) == 1
+    assert batches_per_epoch(7, 3652, 365, 500, epochs=10, min_total=50) == 5
+    assert batches_per_epoch(7, 3652, 365, 500, epochs=3, min_total=50) == 17  # rounded up, never below
+    # The global model's 43 batches per epoch are above the floor and unchanged.
+    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, min_total=50) == iterations_per_epoch(482, 3652, 365, 500)
+    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, fixed=3, min_total=50) == 5
+    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, fixed=3) == 3
 
 
 def test_windows_stay_inside_the_series():

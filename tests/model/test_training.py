@@ -29,3 +29,12 @@ def test_training_reduces_the_loss_and_predicts_every_step():
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
     sim = predict_lstm(state, x, hidden_size=8, device="cpu")
     assert sim.shape == y.shape and np.isfinite(sim).all()
+
+
+def test_min_iterations_floor_reaches_the_training_loop():
+    x, y = _data()  # 6 sites × 80 days: by the rule one batch of 8 × 60 days per epoch
+    rule = TrainingConfig(hidden_size=4, dropout=0.0, window=60, batch_size=8, epochs=2, device="cpu")
+    _, history = train_lstm(x, y, rule)
+    assert history["iterations"].tolist() == [1, 1]
+    _, floored = train_lstm(x, y, TrainingConfig(**{**rule.__dict__, "min_iterations": 7}))
+    assert floored["iterations"].tolist() == [4, 4]  # ceil(7 / 2) per epoch

@@ -70,7 +70,7 @@ from tqdm.auto import tqdm
 
 from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
 from .lstm import HydroLSTM
-from .sampling import iterations_per_epoch, random_windows
+from .sampling import batches_per_epoch, random_windows
 from .training import TrainingConfig, TrainingDivergedError
 
 log = logging.getLogger(__name__)
@@ -486,7 +486,8 @@ def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: Train
         n_sites, n_time = x.shape[:2]
         x_all[offset:offset + n_sites, :n_time] = x
         y_all[offset:offset + n_sites, :n_time] = y
-        n_iter = config.iterations_per_epoch or iterations_per_epoch(n_sites, n_time, window, config.batch_size)
+        n_iter = batches_per_epoch(n_sites, n_time, window, config.batch_size, config.epochs,
+                                   config.iterations_per_epoch, config.min_iterations)
         streams.append(_Stream(np.random.default_rng(seed), gen, n_sites, n_time, offset, n_iter))
         offset += n_sites
     return to_device(x_all, device), to_device(y_all, device), np.isfinite(y_all), streams

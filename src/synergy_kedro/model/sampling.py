@@ -23,6 +23,22 @@ def iterations_per_epoch(n_sites: int, n_time: int, window: int, batch_size: int
     return max(1, math.ceil(math.log(1 - coverage) / math.log(1 - p)))
 
 
+def batches_per_epoch(n_sites: int, n_time: int, window: int, batch_size: int, epochs: int,
+                      fixed: int | None = None, min_total: int | None = None) -> int:
+    """The batches of one epoch: ``fixed`` if given, else hydroDL's rule; at least ``min_total / epochs``.
+
+    Why the floor: the rule gives a region smaller than one batch (sites·days < batch·window) a
+    single batch per epoch. Over the paper's 500 epochs that is 500 updates; over a CPU budget of
+    10 epochs it is 10, so a small region's model would lose to the global one for lack of training
+    rather than of data. ``min_total`` (``training.min_iterations``) gives every model that many
+    updates in all; null keeps the paper's rule unchanged.
+    """
+    n_iter = fixed or iterations_per_epoch(n_sites, n_time, window, batch_size)
+    if min_total:
+        n_iter = max(n_iter, math.ceil(min_total / max(epochs, 1)))
+    return n_iter
+
+
 def random_windows(
     rng: np.random.Generator, n_sites: int, n_time: int, window: int, batch_size: int
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
 from .lstm import HydroLSTM
-from .sampling import gather_windows, iterations_per_epoch, random_windows
+from .sampling import batches_per_epoch, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class TrainingConfig:
     epochs: int = 500
     seed: int = 42
     iterations_per_epoch: int | None = None
+    # Floor on a model's updates over all epochs (see sampling.batches_per_epoch); None: the paper's rule.
+    min_iterations: int | None = None
     device: str = "auto"
     checkpoint_every: int = 1
     # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
@@ -73,7 +75,8 @@ def train_lstm(
     model = HydroLSTM(n_features, config.hidden_size, config.dropout).to(device)
     optimizer = torch.optim.Adadelta(model.parameters())
     xt, yt = to_device(x, device), to_device(y, device)
-    n_iter = config.iterations_per_epoch or iterations_per_epoch(n_sites, n_time, window, config.batch_size)
+    n_iter = batches_per_epoch(n_sites, n_time, window, config.batch_size, config.epochs,
+                               config.iterations_per_epoch, config.min_iterations)
     rows: list[dict] = []
     key = fingerprint(config, x, y) if checkpoints else ""
     resumed = checkpoints.load(key) if checkpoints else None
