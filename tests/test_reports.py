@@ -65,3 +65,14 @@ def test_gvl_report_writes_p_values_in_scientific_notation():
     assert "8.3e-08" in text.split("## Seed variability")[0]  # pooled table, not rounded to 0.000
     seed_part = text.split("## Seed variability")[1]
     assert "8.3e-08" in seed_part and "2.0e-06" in seed_part and "30.000" not in seed_part
+
+
+def test_headline_says_how_often_the_direction_holds_across_seeds():
+    seeds = pd.DataFrame({"repeat": [0, 1, 2], "seed_offset": [0, 1, 2], "RMSE_N": [30] * 3,
+                          "RMSE_median_global": [0.02, 0.022, 0.021], "RMSE_median_local": [0.027, 0.021, 0.026],
+                          "RMSE_share_global_better": [0.9, 0.3, 0.55], "RMSE_p": [1e-6, 1e-3, 0.4]})
+    text = global_vs_local_report(_gvl_table(0.9, 1e-6), seeds, "soil_moisture", {})
+    headline = text.splitlines()[2]
+    assert headline.endswith("Over the 3 seeds it holds with 1, is reversed with 1 and is not significant with 1.")
+    one_seed = global_vs_local_report(_gvl_table(0.9, 1e-6), seeds.iloc[:1], "soil_moisture", {})
+    assert "Over the" not in one_seed

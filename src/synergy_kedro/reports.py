@@ -20,13 +20,25 @@ ALPHA = 0.05
 PRIMARY_METRIC = {"soil_moisture": "RMSE", "streamflow": "NSE"}
 
 
+def outcome(share_a_better: float, p: float) -> str:
+    """``holds``, ``reversed``, ``not significant`` or ``untestable``: the rule of this module's docstring."""
+    if not np.isfinite(p) or not np.isfinite(share_a_better):
+        return "untestable"
+    if p < ALPHA and share_a_better > 0.5:
+        return "holds"
+    if p < ALPHA and share_a_better < 0.5:
+        return "reversed"
+    return "not significant"
+
+
 def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
     """Sentence fragment on whether ``a`` beats ``b`` at the pooled sites."""
-    if not np.isfinite(p) or not np.isfinite(share_a_better):
+    kind = outcome(share_a_better, p)
+    if kind == "untestable":
         return "cannot be tested here (too few paired sites)"
-    if p < ALPHA and share_a_better > 0.5:
+    if kind == "holds":
         return f"holds: {a} is better at {share_a_better:.0%} of sites (p = {p:.1e})"
-    if p < ALPHA and share_a_better < 0.5:
+    if kind == "reversed":
         return f"is reversed: {b} is better at {1 - share_a_better:.0%} of sites (p = {p:.1e})"
     return f"is not significant here ({a} better at {share_a_better:.0%} of sites, p = {p:.2f})"
 
@@ -51,7 +63,8 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
                        "the local models")
     lines = [
         f"# Global vs local ({target}): this run beside Fang et al. (2022)", "",
-        f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}.", "",
+        f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}."
+        + _per_seed(seed_table, primary), "",
         _markdown(rows), "",
         "Paper values are pooled over CONUS as reported (statistic per metric in "
         "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
@@ -129,6 +142,17 @@ def _paper(paper: Mapping, metric: str, model: str) -> str:
 def _paper_share(paper: Mapping, metric: str) -> str:
     value = paper.get(f"{metric}_share_global_better")
     return "–" if value is None else f"{value:.0%}"
+
+
+def _per_seed(seed_table: pd.DataFrame, metric: str) -> str:
+    """How often the verdict repeats across seeds: one seed's "holds" can be luck (the paper has one)."""
+    share, p = f"{metric}_share_global_better", f"{metric}_p"
+    if len(seed_table) < 2 or not {share, p} <= set(seed_table.columns):
+        return ""
+    kinds = pd.Series([outcome(a, b) for a, b in zip(seed_table[share], seed_table[p])])
+    counts = kinds.value_counts()
+    return (f" Over the {len(kinds)} seeds it holds with {counts.get('holds', 0)}, is reversed with "
+            f"{counts.get('reversed', 0)} and is not significant with {counts.get('not significant', 0)}.")
 
 
 def _spread(seed_table: pd.DataFrame, metric: str) -> str:
