@@ -96,7 +96,7 @@ def test_mlflow_still_has_a_nested_run_per_trained_model(runs):
 
 @pytest.mark.parametrize("experiment", ["global_vs_local", "similar_vs_dissimilar"])
 def test_grouping_changes_the_training_nodes_not_the_datasets(experiment):
-    """Same per-model datasets (kedro viz lineage) with and without grouping; checkpoints only per model."""
+    """Same per-model datasets (kedro viz lineage) with and without grouping; a group checkpoints as one."""
     from synergy_kedro.pipelines import global_vs_local, similar_vs_dissimilar
     from synergy_kedro.region_schemes import scheme_regions
 
@@ -119,6 +119,7 @@ def test_grouping_changes_the_training_nodes_not_the_datasets(experiment):
         assert len(trained) == size
         assert {f"{ns}.train_sites" for ns in trained} <= set(n.inputs)
         assert {f"{ns}.training_history" for ns in trained} <= set(n.outputs)
+        assert [i for i in n.inputs if i.endswith(".checkpoint")] == [f"{n.name}.checkpoint"]
 
 
 SVD_TINY = {

@@ -61,3 +61,27 @@ def test_divergence_is_reported_not_silently_skipped():
     with pytest.raises(TrainingDivergedError, match="diverged"):
         train_lstm(x, y, TrainingConfig(hidden_size=4, window=60, batch_size=16, epochs=1, iterations_per_epoch=3,
                                         device="cpu"))
+
+
+@pytest.mark.parametrize("per_pass", [None, 2])
+def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path, per_pass):
+    from synergy_kedro.model.grouped import train_grouped
+
+    rng = np.random.default_rng(4)
+    datasets = [_data(), (rng.normal(size=(3, 60, 3)).astype("float32"), rng.normal(size=(3, 60)).astype("float32")),
+                (rng.normal(size=(4, 50, 3)).astype("float32"), rng.normal(size=(4, 50)).astype("float32"))]
+    config = TrainingConfig(**{**CONFIG.__dict__, "iterations_per_epoch": None})
+    reference = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass)
+    store = CheckpointStore(tmp_path / "group.pt")
+    with pytest.raises(Killed):
+        train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+                      on_epoch_end=_kill_after(2))
+    assert any(tmp_path.iterdir())
+    epochs_run = []
+    resumed = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+                            on_epoch_end=epochs_run.append)
+    assert epochs_run == ([3, 4] if per_pass is None else [3, 4, 1, 2, 3, 4])  # the first pass resumes at 3
+    for (ref_state, ref_history), (state, history) in zip(reference, resumed):
+        assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
+        assert history["loss"].tolist() == ref_history["loss"].tolist()
+    assert not any(tmp_path.iterdir())  # removed once training completed

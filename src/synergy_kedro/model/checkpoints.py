@@ -45,6 +45,10 @@ class CheckpointStore:
         torch.save(state, tmp)
         os.replace(tmp, self.path)
 
+    def part(self, index: int) -> CheckpointStore:
+        """A sibling file for part ``index`` of a job (a grouped run's passes): ``checkpoint.pass1.pt``."""
+        return CheckpointStore(self.path.with_name(f"{self.path.stem}.pass{index}{self.path.suffix}"))
+
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
 

@@ -52,14 +52,21 @@ than one. On a CPU, ``train_lstm``'s ``nn.LSTM`` runs oneDNN's fused LSTM, alrea
 compute-bound, and this hand-written recurrence is measured at 0.6–0.9× its speed on 2 cores
 (``benchmarks/training_speed.py``): keep ``training.grouped: false`` there. Memory grows with G
 (each model keeps its activations), see ``max_models_per_pass``.
+
+**Interruption.** With a :class:`~synergy_kedro.model.checkpoints.CheckpointStore` the group's
+whole state (stacked weights, AdaDelta state, every model's batch and dropout generators, the
+histories) is saved every ``checkpoint_every`` epochs, as ``train_lstm`` does for one model; a rerun
+resumes after the last saved epoch and ends with the weights of an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +75,7 @@ import torch
 from torch.func import stack_module_state
 from tqdm.auto import tqdm
 
+from .checkpoints import CheckpointStore, fingerprint
 from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
 from .lstm import HydroLSTM
 from .sampling import batches_per_epoch, random_windows
@@ -332,6 +340,8 @@ def train_grouped(
     precision: str | None = None,
     max_models_per_pass: int | None = None,
     check_every_step: bool | None = None,
+    checkpoints: CheckpointStore | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
 ) -> list[tuple[dict[str, torch.Tensor], pd.DataFrame]]:
     """Fit one HydroLSTM per ``(x, y)`` of ``datasets`` (x (site, time, feature), y (site, time)), all at once.
 
@@ -346,6 +356,8 @@ def train_grouped(
     alone); ``max_models_per_pass`` trains larger groups in passes of at most that many models
     (the results do not depend on it). ``check_every_step`` (default: on CPU only) checks for a
     diverged loss after every step instead of once per epoch, at the cost of a device sync per step.
+    ``checkpoints`` makes the run resumable (one file per pass, see the module docstring);
+    ``on_epoch_end(epoch)`` is called after each epoch's checkpoint.
     """
     n_models = len(datasets)
     if n_models == 0:
@@ -358,7 +370,8 @@ def train_grouped(
         k = int(max_models_per_pass)
         return [result for start in range(0, n_models, k)
                 for result in train_grouped(datasets[start:start + k], config, labels[start:start + k],
-                                            seeds[start:start + k], precision, None, check_every_step)]
+                                            seeds[start:start + k], precision, None, check_every_step,
+                                            checkpoints.part(start // k) if checkpoints else None, on_epoch_end)]
     features = {x.shape[2] for x, _ in datasets}
     windows = {min(config.window, x.shape[1]) for x, _ in datasets}
     if len(features) != 1 or len(windows) != 1:
@@ -387,6 +400,8 @@ def train_grouped(
     # NaN and harmless, since the run then stops). On CPU it is checked every step, as train_lstm.
     check_each_step = device.type == "cpu" if check_every_step is None else check_every_step
     index_cache: dict[tuple[int, ...], torch.Tensor] = {}
+    key = _group_fingerprint(config, datasets, seeds, precision) if checkpoints else ""
+    first_epoch = _resume(checkpoints.load(key) if checkpoints else None, params, optimizer, streams, histories)
 
     def as_index(rows: list[int]) -> torch.Tensor:
         key = tuple(rows)
@@ -400,9 +415,9 @@ def train_grouped(
             f"Training {', '.join(bad)} (grouped) diverged: the loss is not finite at epoch {epoch}. Check the inputs "
             "for extreme values (features.transforms) or lower training.hidden_size.")
 
-    with tqdm(total=config.epochs * max_iter, desc=f"train {n_models} models", unit="step", leave=False,
-              mininterval=2, disable=None) as bar:
-        for epoch in range(1, config.epochs + 1):
+    with tqdm(total=config.epochs * max_iter, initial=(first_epoch - 1) * max_iter, desc=f"train {n_models} models",
+              unit="step", leave=False, mininterval=2, disable=None) as bar:
+        for epoch in range(first_epoch, config.epochs + 1):
             started = time.perf_counter()
             loss_sum = torch.zeros(n_models, dtype=torch.float64, device=device)
             loss_count = torch.zeros(n_models, dtype=torch.int64, device=device)
@@ -458,6 +473,10 @@ def train_grouped(
                 mean_loss = float(sums[g] / counts[g]) if counts[g] else float("nan")
                 histories[g].append({"epoch": epoch, "loss": mean_loss, "iterations": s.n_iter, "seconds": seconds})
             bar.set_postfix(epoch=epoch)
+            if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
+                checkpoints.save(_group_state(key, epoch, params, optimizer, streams, histories))
+            if on_epoch_end:
+                on_epoch_end(epoch)
 
     results = []
     for g, (label, s) in enumerate(zip(labels, streams)):
@@ -465,7 +484,47 @@ def train_grouped(
         log.info("Trained %s (grouped, %d models): %d sites, %d epochs × %d batches, final loss %.4f",
                  label, n_models, s.n_sites, config.epochs, s.n_iter, histories[g][-1]["loss"])
         results.append((state, pd.DataFrame(histories[g])))
+    if checkpoints:
+        checkpoints.clear()
     return results
+
+
+def _group_fingerprint(config: TrainingConfig, datasets: Sequence[tuple[np.ndarray, np.ndarray]],
+                       seeds: Sequence[int], precision: str) -> str:
+    """The group's settings, seeds, precision and every model's data: a checkpoint of another group is ignored."""
+    digest = hashlib.sha256(json.dumps({"seeds": [int(s) for s in seeds], "precision": precision}).encode())
+    for x, y in datasets:
+        digest.update(fingerprint(config, x, y).encode())
+    return digest.hexdigest()
+
+
+def _group_state(key: str, epoch: int, params: dict[str, torch.Tensor], optimizer: StackedAdadelta,
+                 streams: Sequence[_Stream], histories: Sequence[list[dict]]) -> dict:
+    return {"fingerprint": key, "epoch": epoch,
+            "params": {k: v.detach().cpu() for k, v in params.items()},
+            "square_avg": {k: v.cpu() for k, v in optimizer.square_avg.items()},
+            "acc_delta": {k: v.cpu() for k, v in optimizer.acc_delta.items()},
+            "samplers": [s.rng.bit_generator.state for s in streams],
+            "dropout": [s.dropout.get_state() if s.dropout is not None else None for s in streams],
+            "histories": [list(h) for h in histories]}
+
+
+def _resume(state: dict | None, params: dict[str, torch.Tensor], optimizer: StackedAdadelta,
+            streams: Sequence[_Stream], histories: list[list[dict]]) -> int:
+    """Restore a saved group in place; the first epoch still to run (1 without a checkpoint)."""
+    if state is None:
+        return 1
+    for saved, live in ((state["params"], params), (state["square_avg"], optimizer.square_avg),
+                        (state["acc_delta"], optimizer.acc_delta)):
+        for k, v in saved.items():
+            live[k].copy_(v.to(live[k].device))
+    for stream, sampler, dropout in zip(streams, state["samplers"], state["dropout"]):
+        stream.rng.bit_generator.state = sampler
+        if dropout is not None:
+            stream.dropout.set_state(dropout)
+    for live, saved in zip(histories, state["histories"]):
+        live[:] = saved
+    return int(state["epoch"]) + 1
 
 
 def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: TrainingConfig, seeds: Sequence[int],

@@ -7,8 +7,9 @@ template's nodes under each namespace. The catalog, the MLflow hooks and ``kedro
 see the same datasets per model either way: viz draws one training node with an edge from each
 model's ``train_sites`` and to each model's ``model``/``training_history``.
 
-Checkpoints (``<ns>.checkpoint``) are per model and are not used by the grouped node: a killed
-grouped run retrains its group from the start.
+The group checkpoints as one (``<group>.checkpoint``, the node's name under its namespace, e.g.
+``data/06_models/train_local_models_grouped/checkpoint.pt``): a killed grouped run resumes after its
+last saved epoch, as a single model does.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def grouped_training_node(namespaces: Sequence[str], name: str, training: str = 
     """One node that trains the models of ``namespaces`` together; outputs each one's model and history."""
     namespaces = list(namespaces)
     func = update_wrapper(partial(train_models_grouped, namespaces=namespaces), train_models_grouped)
+    group = f"{namespace}.{name}" if namespace else name
     return node(func,
                 ["model_inputs", "params:features", "params:target", "params:periods", training,
-                 *(f"{ns}.train_sites" for ns in namespaces)],
+                 f"{group}.checkpoint", *(f"{ns}.train_sites" for ns in namespaces)],
                 {f"{ns}.{d}": f"{ns}.{d}" for ns in namespaces for d in GROUP_OUTPUTS},
                 name=name, namespace=namespace)
 

@@ -89,7 +89,8 @@ def model_record(train_sites: dict, features: dict, target: str, config: Trainin
 
 
 def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
-                         *train_sites: dict, namespaces: Sequence[str]) -> dict[str, object]:
+                         checkpoint: CheckpointStore | None, *train_sites: dict,
+                         namespaces: Sequence[str]) -> dict[str, object]:
     """Fit the models of a group at once (``training.grouped: true``); every namespace still gets its outputs.
 
     ``train_sites`` are the site sets of ``namespaces``, in order. Returns ``{"<ns>.model": …,
@@ -97,7 +98,8 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
     would write for it: skipped sets get the skipped record, the others are trained together by
     :func:`synergy_kedro.model.grouped.train_grouped` (same weights as one by one, within float
     rounding; ``training.max_models_per_pass`` bounds memory). A group with a single model to
-    train uses :func:`train_lstm`.
+    train uses :func:`train_lstm`. ``checkpoint`` (the catalog's ``<group>.checkpoint``) makes the
+    group's training resumable.
     """
     if len(train_sites) != len(namespaces):
         raise ValueError(f"{len(namespaces)} namespaces but {len(train_sites)} site sets.")
@@ -114,12 +116,13 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
         pending.append((ns, sites, x, y))
     if len(pending) == 1:
         ns, sites, x, y = pending[0]
-        results = [train_lstm(x, y, config, label=sites["model"])]
+        results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint)]
     else:
         per_pass = training.get("max_models_per_pass")
         per_pass = per_pass.get(target) if isinstance(per_pass, dict) else per_pass
         results = train_grouped([(x, y) for _, _, x, y in pending], config,
-                                labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass)
+                                labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
+                                checkpoints=checkpoint)
     for (ns, sites, _, y), (state, history) in zip(pending, results):
         record = model_record(sites, features, target, config)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}
