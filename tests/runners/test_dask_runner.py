@@ -26,7 +26,7 @@ from synergy_kedro.runners import DaskRunner, DaskRunnerError, NodeFailedError, 
 from synergy_kedro.runners.dask_runner import DEFAULTS, load_dask_conf, resolve_settings
 from tests.integration.test_global_vs_local import TINY
 from tests.kedro_project import copy_project, inside, tracking_uri
-from tests.runners.toy_nodes import explode, first, join, make_handle, plus_one, slow_branch
+from tests.runners.toy_nodes import explode, first, join, make_handle, plus_one, slow_branch, worker_env_probe
 
 distributed = pytest.importorskip("distributed")
 
@@ -193,6 +193,38 @@ def test_unknown_or_invalid_settings_are_refused(tmp_path):
         resolve_settings({"unit": "model"}, {})
     with pytest.raises(DaskRunnerError, match="memory_datasets must be one of"):
         resolve_settings({"memory_datasets": "drop"}, {})
+    with pytest.raises(DaskRunnerError, match="worker_env must map variable names"):
+        resolve_settings({"worker_env": ["MALLOC_TRIM_THRESHOLD_"]}, {})
+    with pytest.raises(DaskRunnerError, match="priority must map node-name globs to integers"):
+        resolve_settings({"priority": {"global.train": "high"}}, {})
+
+
+def test_the_local_cluster_workers_get_worker_env_with_dask_s_malloc_trim_unset(tmp_path, monkeypatch):
+    # As an earlier LocalCluster's nanny leaves it in this process (and children would inherit it).
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    catalog = json_catalog(tmp_path, "env", x=1)
+    dask = runner(None, n_workers=1, worker_env={"MALLOC_TRIM_THRESHOLD_": None, "SYNERGY_PROBE": 7})
+    dask.run(Pipeline([node(worker_env_probe, "x", "env", name="probe")]), catalog)
+    assert catalog.load("env") == {"MALLOC_TRIM_THRESHOLD_": None, "SYNERGY_PROBE": "7"}
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # the driver's own environment is restored
+    assert "SYNERGY_PROBE" not in os.environ
+    assert DEFAULTS["worker_env"] == {"MALLOC_TRIM_THRESHOLD_": None}
+
+
+def fan_out() -> Pipeline:
+    """A slow root, then three branches that become ready together (all submitted by then)."""
+    return Pipeline([node(slow_branch, ["x", "params:root"], ["a", "root_stamp"], name="root")] + [
+        node(slow_branch, ["a", "params:seconds"], [f"{b}_out", f"{b}_stamp"], name=b) for b in ("b1", "b2", "b3")])
+
+
+@pytest.mark.parametrize("first_wanted", ["b1", "b3"])
+def test_priority_starts_the_matching_ready_unit_first(tmp_path, first_wanted):
+    names = ["a", "root_stamp"] + [f"{b}_{k}" for b in ("b1", "b2", "b3") for k in ("out", "stamp")]
+    catalog = json_catalog(tmp_path, *names, x=1, **{"params:root": 1.0, "params:seconds": 0.2})
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as one:
+        runner(one.scheduler_address, priority={first_wanted: 5}).run(fan_out(), catalog)
+    starts = {b: catalog.load(f"{b}_stamp")["start"] for b in ("b1", "b2", "b3")}
+    assert min(starts, key=starts.get) == first_wanted
 
 
 def docs_yaml(header: str) -> dict:

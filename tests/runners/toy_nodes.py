@@ -44,3 +44,8 @@ class Unpicklable:
 
 def make_handle(value: int) -> Unpicklable:
     return Unpicklable()
+
+
+def worker_env_probe(value: int) -> dict:
+    """The environment variables a worker process was started with, as the DaskRunner set them."""
+    return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "SYNERGY_PROBE")}

@@ -105,7 +105,12 @@ DEFAULTS: dict[str, Any] = {
     "memory_datasets": "transfer",  # transfer | error
     "torch_threads": 1,             # torch.set_num_threads on workers; null: leave alone
     "resources": {},                # {node-name glob: {resource: amount}}, e.g. {"*.train": {GPU: 1}}
+    "priority": {},                 # {node-name glob: int}: among ready units, higher starts first
     "retries": 0,                   # Dask retries per unit (e.g. for pre-empted jobqueue workers)
+    # Environment of the LocalCluster's worker processes; null unsets one of Dask's defaults. Dask's
+    # MALLOC_TRIM_THRESHOLD_=65536 turns off glibc's adaptive mmap threshold, and torch's CPU
+    # training then runs ~1.7x slower (benchmarks/dask_worker_env.py).
+    "worker_env": {"MALLOC_TRIM_THRESHOLD_": None},
 }
 UNITS = ("node", "namespace")
 MEMORY_MODES = ("transfer", "error")
@@ -176,6 +181,11 @@ def resolve_settings(overrides: Mapping[str, Any], conf: Mapping[str, Any]) -> d
         raise DaskRunnerError(f"DaskRunner unit must be one of {UNITS}, not {settings['unit']!r}.")
     if settings["memory_datasets"] not in MEMORY_MODES:
         raise DaskRunnerError(f"DaskRunner memory_datasets must be one of {MEMORY_MODES}, not {settings['memory_datasets']!r}.")
+    if not isinstance(settings["worker_env"], Mapping):
+        raise DaskRunnerError(f"DaskRunner worker_env must map variable names to values (null: unset), not {settings['worker_env']!r}.")
+    priority = settings["priority"]
+    if not isinstance(priority, Mapping) or not all(isinstance(v, int) for v in priority.values()):
+        raise DaskRunnerError(f"DaskRunner priority must map node-name globs to integers, e.g. {{'global.train': 1}}, not {priority!r}.")
     cluster = settings["cluster"]
     if cluster is not None and not (isinstance(cluster, Mapping) and "class" in cluster):
         raise DaskRunnerError(f"DaskRunner cluster must be a mapping with a 'class' key (e.g. dask_jobqueue.SLURMCluster), not {cluster!r}.")
@@ -195,6 +205,7 @@ class _Unit:
     memory_inputs: list[str] = field(default_factory=list)  # memory datasets coming from outside the unit
     exports: list[str] = field(default_factory=list)  # memory outputs needed outside the unit
     resources: dict[str, float] = field(default_factory=dict)
+    priority: int = 0
 
 
 @dataclass
@@ -228,6 +239,12 @@ def _resources(nodes: list[Node], patterns: Mapping[str, Mapping[str, float]]) -
                 for resource, amount in wanted.items():
                     out[resource] = max(out.get(resource, 0), amount)
     return out
+
+
+def _priority(nodes: list[Node], patterns: Mapping[str, int]) -> int:
+    """Longest work first: the slowest model (e.g. the global one) must not start last and set the wall time."""
+    hits = [int(p) for pattern, p in (patterns or {}).items() for node in nodes if fnmatch.fnmatchcase(node.name, pattern)]
+    return max(hits, default=0)
 
 
 def make_plan(pipeline: Pipeline, catalog: Any, settings: Mapping[str, Any], log: logging.Logger) -> _Plan:
@@ -278,7 +295,8 @@ def make_plan(pipeline: Pipeline, catalog: Any, settings: Mapping[str, Any], log
         nodes = pipeline.only_nodes(*g.nodes).nodes if len(g.nodes) > 1 else [by_name[g.nodes[0]]]
         used = {d for node in nodes for d in (*node.inputs, *node.outputs)}
         made = {d for node in nodes for d in node.outputs}
-        unit = _Unit(uname, nodes, list(g.dependencies), resources=_resources(nodes, settings["resources"]))
+        unit = _Unit(uname, nodes, list(g.dependencies), resources=_resources(nodes, settings["resources"]),
+                     priority=_priority(nodes, settings["priority"]))
         for name in sorted(used):
             if name not in ephemeral:
                 unit.datasets[name] = objects[name]
@@ -389,6 +407,30 @@ def _pick_output(result: dict[str, Any], name: str) -> Any:
 # ------------------------------------------------------------------------------------------- runner
 
 
+def start_local_cluster(s: Mapping[str, Any]) -> Any:
+    """A LocalCluster whose workers get ``worker_env`` on top of Dask's pre-spawn environment.
+
+    The nanny reads ``distributed.nanny.pre-spawn-environ`` when it starts and also writes it into
+    this process's ``os.environ`` (so children inherit it); a variable to unset is therefore also
+    removed from ``os.environ`` while the workers spawn, or an earlier cluster's value would leak in.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    wanted = {k: (None if v is None else str(v)) for k, v in s["worker_env"].items()}
+    saved = {k: os.environ.get(k) for k in wanted}
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **wanted}
+    try:
+        for k, v in wanted.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            return LocalCluster(n_workers=s["n_workers"], threads_per_worker=s["threads_per_worker"],
+                                processes=s["processes"], dashboard_address=s["dashboard_address"])
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
 class DaskRunner(AbstractRunner):
     """Runs each node (or each namespace) of a pipeline as a task on a Dask distributed cluster.
 
@@ -406,6 +448,8 @@ class DaskRunner(AbstractRunner):
         memory_datasets: ``"transfer"`` non-persisted intermediates through Dask, or ``"error"``.
         torch_threads: ``torch.set_num_threads`` on the workers (None: leave alone).
         resources: node-name glob → Dask worker resources, e.g. ``{"*.train": {"GPU": 1}}``.
+        priority: node-name glob → Dask priority; among units ready to run, higher starts first.
+        worker_env: environment of the LocalCluster's workers (None unsets a Dask default).
         retries: Dask retries of a failed unit.
         client: an already connected ``distributed.Client`` to use (not closed by the runner).
         conf_source: folder holding ``base/dask.yml``; default ``./conf``.
@@ -425,6 +469,8 @@ class DaskRunner(AbstractRunner):
         memory_datasets: str | None = None,
         torch_threads: int | None = None,
         resources: Mapping[str, Mapping[str, float]] | None = None,
+        priority: Mapping[str, int] | None = None,
+        worker_env: Mapping[str, Any] | None = None,
         retries: int | None = None,
         client: Client | None = None,
         conf_source: str | Path | None = None,
@@ -434,7 +480,8 @@ class DaskRunner(AbstractRunner):
         given = {"scheduler_address": scheduler_address, "n_workers": n_workers, "threads_per_worker": threads_per_worker,
                  "processes": processes, "dashboard_address": dashboard_address, "cluster": cluster,
                  "connect_timeout": connect_timeout, "unit": unit, "memory_datasets": memory_datasets,
-                 "torch_threads": torch_threads, "resources": resources, "retries": retries}
+                 "torch_threads": torch_threads, "resources": resources, "priority": priority, "retries": retries,
+                 "worker_env": worker_env}
         self.settings = resolve_settings(given, load_dask_conf(conf_source))
         self._client = client
         #: One dict per unit of the last run: unit, nodes, worker, pid, start, end (epoch s), seconds per node.
@@ -447,7 +494,7 @@ class DaskRunner(AbstractRunner):
 
     @contextmanager
     def _connect(self) -> Iterator[Client]:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if self._client is not None:
             yield self._client
@@ -473,8 +520,7 @@ class DaskRunner(AbstractRunner):
             else:
                 self._logger.info("Starting a Dask LocalCluster: %d worker process(es) x %d thread(s)",
                                   s["n_workers"], s["threads_per_worker"])
-                cluster = LocalCluster(n_workers=s["n_workers"], threads_per_worker=s["threads_per_worker"],
-                                       processes=s["processes"], dashboard_address=s["dashboard_address"])
+                cluster = start_local_cluster(s)
             client = Client(cluster)
         try:
             if client.dashboard_link:
@@ -538,7 +584,8 @@ class DaskRunner(AbstractRunner):
                 execute_unit, unit.name, unit.nodes, unit.datasets, unit.memory,
                 {n: memory[n] for n in unit.memory_inputs}, unit.exports, plan.validators, run_id, self._is_async,
                 s["torch_threads"], [by_unit[p] for p in unit.parents],
-                key=f"kedro-{key}", pure=False, resources=unit.resources or None, retries=s["retries"] or None)
+                key=f"kedro-{key}", pure=False, resources=unit.resources or None, retries=s["retries"] or None,
+                priority=unit.priority)
             for name in unit.exports:
                 memory[name] = client.submit(_pick_output, result, name, key=f"output-{name}-{token}", pure=False)
             by_unit[unit.name] = client.submit(_pick_report, result, key=f"report-{key}", pure=False)
