@@ -15,7 +15,8 @@ uses a reduced one (every sub-region trains a small model: 19 models) that takes
 A ``-1t`` suffix (``sequential-1t``, ``parallel-1t``) runs that runner with OMP_NUM_THREADS=1.
 
 Note: torch's intra-op threads differ by runner (sequential: all cores; parallel: all cores in each
-of the processes unless OMP_NUM_THREADS is set; Dask: ``torch_threads`` = 1 per worker), so the
+of the processes unless OMP_NUM_THREADS is set, which the project's ParallelThreadsHooks now do
+(1 thread); Dask: ``torch_threads`` = 1 per worker), so the
 tables agree to float rounding, not bit for bit (bit-identical with 1 thread everywhere, e.g.
 ``sequential-1t`` vs ``dask``: see tests/runners/test_dask_runner.py).
 """

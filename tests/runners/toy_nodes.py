@@ -49,3 +49,10 @@ def make_handle(value: int) -> Unpicklable:
 def worker_env_probe(value: int) -> dict:
     """The environment variables a worker process was started with, as the DaskRunner set them."""
     return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "SYNERGY_PROBE")}
+
+
+def torch_threads(value: int) -> int:
+    """The torch intra-op thread count of the process the node runs in."""
+    import torch
+
+    return torch.get_num_threads()
