@@ -15,10 +15,8 @@ and the same config and seed (CPU; float tolerance):
   :func:`~synergy_kedro.model.sampling.random_windows` in the same order as ``train_lstm``;
 * dropout: each model has its own ``torch.Generator`` started from the global CPU generator's
   state right after that model's init, which is where ``train_lstm``'s dropout draws from; the
-  mask of a step is drawn as ``nn.Dropout`` draws it (``bernoulli_`` on a tensor laid out like
-  the LSTM's output, which fills it in memory order, then ``/ (1 − p)``), so the masks are
-  bit-identical on CPU. ``nn.LSTM``'s CPU output is time-major in memory even with
-  ``batch_first=True``; the layout is probed once rather than assumed (:func:`_lstm_output_is_time_major`);
+  mask of a step is drawn as ``HydroLSTM`` draws it (:func:`~synergy_kedro.model.dropout.keep_mask`
+  for a (batch, time, hidden) tensor), so the masks are bit-identical on CPU;
 * loss: masked RMSE per model; the step minimises the *sum* of the G losses, whose gradient with
   respect to model g's parameters is exactly model g's own gradient (no parameter is shared);
   as in ``train_lstm``, a model whose batch has no observation sits that step out before the
@@ -77,6 +75,7 @@ from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
+from .dropout import keep_mask
 from .lstm import HydroLSTM
 from .sampling import batches_per_epoch, random_windows
 from .training import TrainingConfig, TrainingDivergedError
@@ -295,21 +294,9 @@ class _Stream:
     n_iter: int
 
 
-def _lstm_output_is_time_major(model: HydroLSTM) -> bool:
-    """Whether ``nn.LSTM`` (batch_first) returns its output laid out time-major in memory on CPU.
-
-    ``nn.Dropout`` draws its mask into a tensor shaped like its input, in memory order; to draw
-    the same numbers the grouped loop must know that order. Consumes no random numbers.
-    """
-    with torch.no_grad():
-        out, _ = model.lstm(torch.zeros(2, 3, model.lstm.input_size))
-    return out.stride(1) > out.stride(0)
-
-
 def _init_models(n_features: int, config: TrainingConfig, seeds: Sequence[int], device: torch.device
-                 ) -> tuple[dict[str, torch.Tensor], list[torch.Generator | None], bool]:
-    """Stacked initial parameters, each model initialised exactly as ``train_lstm`` does; dropout generators;
-    whether dropout masks are drawn time-major."""
+                 ) -> tuple[dict[str, torch.Tensor], list[torch.Generator | None]]:
+    """Stacked initial parameters, each model initialised exactly as ``train_lstm`` does; dropout generators."""
     models, generators = [], []
     for seed in seeds:
         torch.manual_seed(seed)
@@ -324,12 +311,11 @@ def _init_models(n_features: int, config: TrainingConfig, seeds: Sequence[int], 
             generators.append(gen)
         else:
             generators.append(None)
-    time_major = _lstm_output_is_time_major(models[0])
     params, _ = stack_module_state(models)
     missing = set(PARAMETER_NAMES) ^ set(params)
     if missing:
         raise RuntimeError(f"HydroLSTM's parameters changed ({sorted(missing)}); update grouped.PARAMETER_NAMES.")
-    return {k: params[k].detach().to(device).contiguous() for k in PARAMETER_NAMES}, generators, time_major
+    return {k: params[k].detach().to(device).contiguous() for k in PARAMETER_NAMES}, generators
 
 
 def train_grouped(
@@ -387,7 +373,7 @@ def train_grouped(
     mm_dtype = matmul_dtype(precision)
     configure_backends(device, precision)
 
-    params, generators, time_major = _init_models(n_features, config, seeds, device)
+    params, generators = _init_models(n_features, config, seeds, device)
     optimizer = StackedAdadelta(params)
     x_all, y_all, observed_all, streams = _stack_data(datasets, config, seeds, generators, window, device)
     steps = torch.arange(window, device=device)[None, :, None]
@@ -443,10 +429,9 @@ def train_grouped(
                 xb, yb = x_all[site_t, time_t], y_all[site_t, time_t]  # (A, T, B, F), (A, T, B)
                 masks = None
                 if 0 < config.dropout < 1:
-                    shape = (window, batch, config.hidden_size) if time_major else (batch, window, config.hidden_size)
-                    masks = torch.stack([torch.empty(shape, device=device)
-                                         .bernoulli_(keep, generator=streams[g].dropout).div_(keep) for g in active])
-                    masks = (masks.transpose(2, 3) if time_major else masks.permute(0, 2, 3, 1)).contiguous()
+                    shape = (batch, window, config.hidden_size)
+                    masks = torch.stack([keep_mask(shape, keep, streams[g].dropout, device) for g in active])
+                    masks = masks.permute(0, 2, 3, 1).contiguous()
                 elif config.dropout >= 1:
                     masks = torch.zeros((len(active), window, config.hidden_size, batch), device=device)
                 idx = as_index(active)
