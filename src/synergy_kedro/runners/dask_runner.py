@@ -231,20 +231,25 @@ def _group(pipeline: Pipeline, unit: str, log: logging.Logger) -> list[Any]:
     return groups
 
 
+def _matches(nodes: list[Node], patterns: Mapping[str, Any] | None) -> Iterator[Any]:
+    """The value of every (node-name glob → value) pattern that names one of ``nodes``, once per match."""
+    for node in nodes:
+        for pattern, value in (patterns or {}).items():
+            if fnmatch.fnmatchcase(node.name, pattern):
+                yield value
+
+
 def _resources(nodes: list[Node], patterns: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
     out: dict[str, float] = {}
-    for node in nodes:
-        for pattern, wanted in (patterns or {}).items():
-            if fnmatch.fnmatchcase(node.name, pattern):
-                for resource, amount in wanted.items():
-                    out[resource] = max(out.get(resource, 0), amount)
+    for wanted in _matches(nodes, patterns):
+        for resource, amount in wanted.items():
+            out[resource] = max(out.get(resource, 0), amount)
     return out
 
 
 def _priority(nodes: list[Node], patterns: Mapping[str, int]) -> int:
     """Longest work first: the slowest model (e.g. the global one) must not start last and set the wall time."""
-    hits = [int(p) for pattern, p in (patterns or {}).items() for node in nodes if fnmatch.fnmatchcase(node.name, pattern)]
-    return max(hits, default=0)
+    return max((int(p) for p in _matches(nodes, patterns)), default=0)
 
 
 def make_plan(pipeline: Pipeline, catalog: Any, settings: Mapping[str, Any], log: logging.Logger) -> _Plan:
@@ -421,14 +426,21 @@ def start_local_cluster(s: Mapping[str, Any]) -> Any:
     saved = {k: os.environ.get(k) for k in wanted}
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **wanted}
     try:
-        for k, v in wanted.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        _set_environ(wanted)
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
             return LocalCluster(n_workers=s["n_workers"], threads_per_worker=s["threads_per_worker"],
                                 processes=s["processes"], dashboard_address=s["dashboard_address"])
     finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        _set_environ(saved)
+
+
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    """Set each variable in ``os.environ``; None removes it."""
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 class DaskRunner(AbstractRunner):
