@@ -102,6 +102,7 @@ class RunTracker:
                   **{f"design.{k}": v for k, v in (model.get("design") or {}).items()}}
         if model.get("skipped"):
             params["skipped_reason"] = model["skipped"]
+        params.update(_epoch_plan_params(history))
         self._log_params(rid, flatten(params))
         metrics = [Metric("train_loss", float(row.loss), 0, int(row.epoch)) for row in history.itertuples()
                    if pd.notna(row.loss)]
@@ -148,3 +149,17 @@ class RunTracker:
 def model_namespaces(dataset_names: Iterable[str]) -> list[str]:
     """Namespaces of the models a pipeline trains: those with a ``<ns>.model`` dataset."""
     return sorted(name[: -len(".model")] for name in dataset_names if name.endswith(".model"))
+
+
+def _epoch_plan_params(history: pd.DataFrame) -> dict[str, int]:
+    """The batch the model really trained with (hydroDL's cap at its site count) and its updates.
+
+    These differ between models of one run (a region smaller than a batch trains with its site
+    count), so the MLflow comparison view must show them beside ``training.batch_size``.
+    """
+    if history.empty or "batch_size" not in history:
+        return {}
+    last = history.iloc[-1]
+    return {"effective_batch_size": int(last["batch_size"]), "iterations_per_epoch": int(last["iterations"]),
+            "updates": int(history["iterations"].sum())}
+

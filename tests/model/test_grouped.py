@@ -32,6 +32,7 @@ def _assert_same_model(grouped, alone, x):
         np.testing.assert_allclose(state_g[key].numpy(), state_s[key].numpy(), rtol=0, atol=ATOL, err_msg=key)
     assert list(hist_g["epoch"]) == list(hist_s["epoch"])
     assert list(hist_g["iterations"]) == list(hist_s["iterations"])
+    assert list(hist_g["batch_size"]) == list(hist_s["batch_size"])
     np.testing.assert_allclose(hist_g["loss"], hist_s["loss"], rtol=0, atol=ATOL)
     sim_g = predict_lstm(state_g, x, CONFIG.hidden_size, device="cpu")
     sim_s = predict_lstm(state_s, x, CONFIG.hidden_size, device="cpu")
@@ -62,23 +63,24 @@ def test_grouped_lstm_matches_nn_lstm_forward_and_backward():
     torch.testing.assert_close(bias.grad, torch.stack([m.bias_hh_l0.grad for m in lstms]))
 
 
-@pytest.mark.parametrize("dropout", [0.0, 0.5])
-def test_grouped_training_equals_training_each_model_alone(dropout):
-    """Different site counts → different hydroDL iterations per epoch (17, 26, 40 here)."""
-    config = replace(CONFIG, dropout=dropout, epochs=2)
-    datasets = [_data(n, seed=n) for n in (4, 6, 9)]
+@pytest.mark.parametrize("dropout,method", [(0.0, "weights"), (0.5, "weights"), (0.5, "outputs")])
+def test_grouped_training_equals_training_each_model_alone(dropout, method):
+    """Sites 4, 6, 12 with batch 8: batches 4, 6, 8 (hydroDL's cap) and 35, 35, 53 updates per epoch."""
+    config = replace(CONFIG, dropout=dropout, dropout_method=method, epochs=2)
+    datasets = [_data(n, seed=n) for n in (4, 6, 12)]
     grouped = train_grouped(datasets, config, labels=["a", "b", "c"])
-    assert len({int(h["iterations"].iloc[0]) for _, h in grouped}) == 3
+    assert [int(h["batch_size"].iloc[0]) for _, h in grouped] == [4, 6, 8]
+    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [35, 35, 53]
     for (x, y), result in zip(datasets, grouped):
         _assert_same_model(result, train_lstm(x, y, config), x)
 
 
 def test_the_updates_floor_lifts_the_same_models_grouped_as_alone():
-    """Rule: 17, 26, 40 batches per epoch; a floor of 60 over 2 epochs lifts the first two to 30."""
-    config = replace(CONFIG, epochs=2, min_iterations=60)
-    datasets = [_data(n, seed=n) for n in (4, 6, 9)]
+    """Rule: 35, 35, 53 batches per epoch; a floor of 100 over 2 epochs lifts the first two to 50."""
+    config = replace(CONFIG, epochs=2, min_iterations=100)
+    datasets = [_data(n, seed=n) for n in (4, 6, 12)]
     grouped = train_grouped(datasets, config)
-    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [30, 30, 40]
+    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [50, 50, 53]
     for (x, y), result in zip(datasets, grouped):
         _assert_same_model(result, train_lstm(x, y, config), x)
 

@@ -3,24 +3,41 @@ import math
 import numpy as np
 import torch
 
-from synergy_kedro.model.sampling import batches_per_epoch, gather_windows, iterations_per_epoch, random_windows
+from synergy_kedro.model.sampling import (EpochPlan, effective_batch, epoch_plan, gather_windows, iterations_per_epoch,
+                                          random_windows)
 
 
 def test_iterations_per_epoch_is_hydrodl_rule():
-    # p = 100*30/(10*1000) = 0.3 → ceil(log(0.01)/log(0.7)) = 13
-    assert iterations_per_epoch(10, 1000, 30, 100) == math.ceil(math.log(0.01) / math.log(0.7)) == 13
-    assert iterations_per_epoch(1, 10, 30, 100) == 1
+    # p = 100*30/(1000*1000) → ceil(log(0.01)/log(1 - p)); batch below the site count: no cap.
+    p = 100 * 30 / (1000 * 1000)
+    assert iterations_per_epoch(1000, 1000, 30, 100) == math.ceil(math.log(0.01) / math.log(1 - p)) == 1533
+    assert iterations_per_epoch(1, 10, 30, 100) == 1  # a window as long as the series: one batch
 
 
-def test_floor_on_updates_lifts_only_models_below_it():
-    # A region smaller than one batch gets one batch per epoch by the rule; 50 updates over 10 epochs → 5.
-    assert batches_per_epoch(7, 3652, 365, 500, epochs=10) == 1
-    assert batches_per_epoch(7, 3652, 365, 500, epochs=10, min_total=50) == 5
-    assert batches_per_epoch(7, 3652, 365, 500, epochs=3, min_total=50) == 17  # rounded up, never below
-    # The global model's 43 batches per epoch are above the floor and unchanged.
-    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, min_total=50) == iterations_per_epoch(482, 3652, 365, 500)
-    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, fixed=3, min_total=50) == 5
-    assert batches_per_epoch(482, 3652, 365, 500, epochs=10, fixed=3) == 3
+def test_region_smaller_than_a_batch_trains_with_its_site_count_and_hydrodl_updates():
+    # hydroDL's train.py caps the batch at the site count before its epoch rule.
+    plan = epoch_plan(20, 3652, 365, 500, epochs=500)
+    assert plan == EpochPlan(batch_size=20, iterations=44)
+    assert plan.iterations == math.ceil(math.log(0.01) / math.log(1 - 20 * 365 / (20 * 3652)))
+
+
+def test_region_larger_than_a_batch_keeps_the_batch():
+    plan = epoch_plan(339, 366, 30, 100, epochs=500)
+    assert plan.batch_size == 100
+    assert plan.iterations == math.ceil(math.log(0.01) / math.log(1 - 100 * 30 / (339 * 366))) == 189
+
+
+def test_effective_batch_is_the_smaller_of_batch_and_sites():
+    assert effective_batch(500, 7) == 7 and effective_batch(100, 339) == 100 and effective_batch(100, 100) == 100
+
+
+def test_optional_floor_on_updates_lifts_only_models_below_it():
+    assert epoch_plan(7, 3652, 365, 500, epochs=10).iterations == 44
+    assert epoch_plan(7, 3652, 365, 500, epochs=10, min_total=1000).iterations == 100
+    assert epoch_plan(7, 3652, 365, 500, epochs=3, min_total=200).iterations == 67  # rounded up, never below
+    assert epoch_plan(7, 3652, 365, 500, epochs=10, min_total=50).iterations == 44  # above the floor: unchanged
+    assert epoch_plan(482, 3652, 365, 500, epochs=10, fixed=3, min_total=50).iterations == 5
+    assert epoch_plan(482, 3652, 365, 500, epochs=10, fixed=3) == EpochPlan(482, 3)  # 482 basins < batch 500: capped too
 
 
 def test_windows_stay_inside_the_series():

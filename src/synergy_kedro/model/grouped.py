@@ -77,7 +77,7 @@ from .checkpoints import CheckpointStore, fingerprint
 from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
 from .dropout import keep_mask
 from .lstm import HydroLSTM
-from .sampling import batches_per_epoch, random_windows
+from .sampling import epoch_plan, random_windows
 from .training import TrainingConfig, TrainingDivergedError
 
 log = logging.getLogger(__name__)
@@ -208,11 +208,14 @@ class GroupedLSTMFunction(torch.autograd.Function):
 
 
 def grouped_forward(params: dict[str, torch.Tensor], x: torch.Tensor, dropout_masks: torch.Tensor | None = None,
-                    mm_dtype: torch.dtype = torch.float32) -> torch.Tensor:
+                    mm_dtype: torch.dtype = torch.float32,
+                    weight_masks: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """G HydroLSTMs on a batch x (G, T, B, F) → (G, T, B).
 
     ``params`` are the stacked HydroLSTM parameters (:data:`PARAMETER_NAMES`, leading axis G);
-    ``dropout_masks`` (G, T, H, B), already scaled by 1/(1 − p), or None (no dropout).
+    ``dropout_masks`` (G, T, H, B), already scaled by 1/(1 − p), or None: dropout on the LSTM output
+    (``dropout_method="outputs"``); ``weight_masks`` (G, 4H, H) twice, scaled likewise, or None:
+    DropConnect on the input-to-hidden and hidden-to-hidden weights (``"weights"``, hydroDL's).
     """
     def linear(w, inputs, b):  # w (G, O, I) · inputs (G, T, I, B) + b → (G, T, O, B)
         if mm_dtype == inputs.dtype:
@@ -222,8 +225,10 @@ def grouped_forward(params: dict[str, torch.Tensor], x: torch.Tensor, dropout_ma
         return out + b[:, None, :, None]
 
     h = torch.relu(linear(params["input_layer.weight"], x.transpose(2, 3), params["input_layer.bias"]))
-    out = GroupedLSTMFunction.apply(h, params["lstm.weight_ih_l0"], params["lstm.weight_hh_l0"],
-                                    params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"], mm_dtype)
+    w_ih, w_hh = params["lstm.weight_ih_l0"], params["lstm.weight_hh_l0"]
+    if weight_masks is not None:
+        w_ih, w_hh = w_ih * weight_masks[0], w_hh * weight_masks[1]
+    out = GroupedLSTMFunction.apply(h, w_ih, w_hh, params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"], mm_dtype)
     if dropout_masks is not None:
         out = out * dropout_masks
     return linear(params["head.weight"], out, params["head.bias"]).squeeze(2)
@@ -292,6 +297,7 @@ class _Stream:
     n_time: int
     offset: int
     n_iter: int
+    batch: int
 
 
 def _init_models(n_features: int, config: TrainingConfig, seeds: Sequence[int], device: torch.device
@@ -300,7 +306,7 @@ def _init_models(n_features: int, config: TrainingConfig, seeds: Sequence[int], 
     models, generators = [], []
     for seed in seeds:
         torch.manual_seed(seed)
-        models.append(HydroLSTM(n_features, config.hidden_size, config.dropout))
+        models.append(HydroLSTM(n_features, config.hidden_size, config.dropout, config.dropout_method))
         if 0 < config.dropout < 1:
             if device.type == "cpu":
                 gen = torch.Generator()
@@ -367,7 +373,7 @@ def train_grouped(
         if x.shape[0] == 0 or x.shape[:2] != y.shape:
             raise ValueError(f"{label}: x {x.shape} and y {y.shape} must be (site, time, feature) and (site, time), "
                              "with at least one site.")
-    n_features, window, batch = features.pop(), windows.pop(), config.batch_size
+    n_features, window = features.pop(), windows.pop()
     device = resolve_device(config.device)
     precision = precision or getattr(config, "precision", "fp32")
     mm_dtype = matmul_dtype(precision)
@@ -380,7 +386,6 @@ def train_grouped(
     steps_host = np.arange(window)[None, None, :]
     max_iter = max(s.n_iter for s in streams)
     histories: list[list[dict]] = [[] for _ in range(n_models)]
-    keep = 1.0 - config.dropout
     # On CUDA nothing in a step waits for the GPU: which batches hold observations is read from the
     # host copy of y, and divergence is checked once per epoch (a diverged model's later steps are
     # NaN and harmless, since the run then stops). On CPU it is checked every step, as train_lstm.
@@ -410,35 +415,29 @@ def train_grouped(
             all_finite = torch.ones(n_models, dtype=torch.bool, device=device)
             for it in range(max_iter):
                 active = [g for g, s in enumerate(streams) if it < s.n_iter]
-                site_idx = np.empty((len(active), batch), dtype=np.int64)
-                start_idx = np.empty((len(active), batch), dtype=np.int64)
-                for a, g in enumerate(active):
-                    s = streams[g]
-                    sites, starts = random_windows(s.rng, s.n_sites, s.n_time, window, batch)
-                    site_idx[a], start_idx[a] = sites + s.offset, starts
+                site_idx, start_idx, valid = _draw_batches([streams[g] for g in active], window)
                 bar.update(1)
                 # As train_lstm: a batch without observations is skipped before the forward pass.
-                observed = observed_all[site_idx[:, :, None], start_idx[:, :, None] + steps_host].any(axis=(1, 2))
+                observed = (observed_all[site_idx[:, :, None], start_idx[:, :, None] + steps_host]
+                            & valid[:, :, None]).any(axis=(1, 2))
                 if not observed.all():
                     if not observed.any():
                         continue
                     kept = np.flatnonzero(observed)
-                    site_idx, start_idx, active = site_idx[kept], start_idx[kept], [active[k] for k in kept]
+                    site_idx, start_idx, valid = site_idx[kept], start_idx[kept], valid[kept]
+                    active = [active[k] for k in kept]
                 site_t = torch.as_tensor(site_idx, device=device)[:, None, :]
                 time_t = torch.as_tensor(start_idx, device=device)[:, None, :] + steps
                 xb, yb = x_all[site_t, time_t], y_all[site_t, time_t]  # (A, T, B, F), (A, T, B)
-                masks = None
-                if 0 < config.dropout < 1:
-                    shape = (batch, window, config.hidden_size)
-                    masks = torch.stack([keep_mask(shape, keep, streams[g].dropout, device) for g in active])
-                    masks = masks.permute(0, 2, 3, 1).contiguous()
-                elif config.dropout >= 1:
-                    masks = torch.zeros((len(active), window, config.hidden_size, batch), device=device)
+                if not valid.all():  # padding of the models with a smaller batch: no target, no loss
+                    yb = yb.masked_fill(~torch.as_tensor(valid, device=device)[:, None, :], float("nan"))
+                masks, weight_masks = _dropout_masks([streams[g] for g in active], config, window,
+                                                     site_idx.shape[1], device)
                 idx = as_index(active)
                 rows = None if len(active) == n_models else idx
                 leaves = {k: (v if rows is None else v.index_select(0, rows)).detach().requires_grad_()
                           for k, v in params.items()}
-                loss = grouped_masked_rmse(grouped_forward(leaves, xb, masks, mm_dtype), yb)
+                loss = grouped_masked_rmse(grouped_forward(leaves, xb, masks, mm_dtype, weight_masks), yb)
                 if check_each_step:
                     finite = torch.isfinite(loss).numpy()
                     if not finite.all():
@@ -456,7 +455,8 @@ def train_grouped(
             sums, counts = loss_sum.cpu().numpy(), loss_count.cpu().numpy()
             for g, s in enumerate(streams):
                 mean_loss = float(sums[g] / counts[g]) if counts[g] else float("nan")
-                histories[g].append({"epoch": epoch, "loss": mean_loss, "iterations": s.n_iter, "seconds": seconds})
+                histories[g].append({"epoch": epoch, "loss": mean_loss, "batch_size": s.batch, "iterations": s.n_iter,
+                                     "seconds": seconds})
             bar.set_postfix(epoch=epoch)
             if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
                 checkpoints.save(_group_state(key, epoch, params, optimizer, streams, histories))
@@ -466,12 +466,53 @@ def train_grouped(
     results = []
     for g, (label, s) in enumerate(zip(labels, streams)):
         state = {k: params[k][g].detach().cpu().clone() for k in PARAMETER_NAMES}
-        log.info("Trained %s (grouped, %d models): %d sites, %d epochs × %d batches, final loss %.4f",
-                 label, n_models, s.n_sites, config.epochs, s.n_iter, histories[g][-1]["loss"])
+        log.info("Trained %s (grouped, %d models): %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
+                 label, n_models, s.n_sites, s.batch, config.batch_size, config.epochs, s.n_iter,
+                 histories[g][-1]["loss"])
         results.append((state, pd.DataFrame(histories[g])))
     if checkpoints:
         checkpoints.clear()
     return results
+
+
+def _draw_batches(streams: Sequence[_Stream], window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each model's batch of its own size (hydroDL's cap), padded to the largest: (A, B) sites, starts, valid.
+
+    Padding (the chosen way to train models of different batch sizes in one pass; measured in
+    benchmarks/RESULTS.md) repeats a model's first site at start 0; its columns get no target, so
+    they add nothing to the loss or the gradient. Each model draws exactly what ``train_lstm`` draws.
+    """
+    width = max(s.batch for s in streams)
+    site_idx = np.zeros((len(streams), width), dtype=np.int64)
+    start_idx = np.zeros((len(streams), width), dtype=np.int64)
+    valid = np.zeros((len(streams), width), dtype=bool)
+    for a, s in enumerate(streams):
+        sites, starts = random_windows(s.rng, s.n_sites, s.n_time, window, s.batch)
+        site_idx[a] = s.offset
+        site_idx[a, :s.batch], start_idx[a, :s.batch], valid[a, :s.batch] = sites + s.offset, starts, True
+    return site_idx, start_idx, valid
+
+
+def _dropout_masks(streams: Sequence[_Stream], config: TrainingConfig, window: int, width: int,
+                   device: torch.device) -> tuple[torch.Tensor | None, tuple[torch.Tensor, torch.Tensor] | None]:
+    """This step's masks, each model's from its own generator in ``HydroLSTM``'s order and shapes.
+
+    ``weights``: two (4H, H) masks per model (w_ih, then w_hh), as HydroLSTM's DropConnect draws
+    them. ``outputs``: a (batch, T, H) mask per model, padded with zeros to ``width`` and laid out
+    (A, T, H, B) for the grouped recurrence.
+    """
+    p, hidden = config.dropout, config.hidden_size
+    if p <= 0:
+        return None, None
+    keep = 1.0 - p
+    if config.dropout_method == "weights":
+        pairs = [(keep_mask((4 * hidden, hidden), keep, s.dropout, device),
+                  keep_mask((4 * hidden, hidden), keep, s.dropout, device)) for s in streams]
+        return None, (torch.stack([m for m, _ in pairs]), torch.stack([m for _, m in pairs]))
+    masks = torch.zeros((len(streams), width, window, hidden), device=device)
+    for a, s in enumerate(streams):
+        masks[a, :s.batch] = keep_mask((s.batch, window, hidden), keep, s.dropout, device)
+    return masks.permute(0, 2, 3, 1).contiguous(), None
 
 
 def _group_fingerprint(config: TrainingConfig, datasets: Sequence[tuple[np.ndarray, np.ndarray]],
@@ -530,8 +571,9 @@ def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: Train
         n_sites, n_time = x.shape[:2]
         x_all[offset:offset + n_sites, :n_time] = x
         y_all[offset:offset + n_sites, :n_time] = y
-        n_iter = batches_per_epoch(n_sites, n_time, window, config.batch_size, config.epochs,
-                                   config.iterations_per_epoch, config.min_iterations)
-        streams.append(_Stream(np.random.default_rng(seed), gen, n_sites, n_time, offset, n_iter))
+        plan = epoch_plan(n_sites, n_time, window, config.batch_size, config.epochs,
+                          config.iterations_per_epoch, config.min_iterations)
+        streams.append(_Stream(np.random.default_rng(seed), gen, n_sites, n_time, offset, plan.iterations,
+                               plan.batch_size))
         offset += n_sites
     return to_device(x_all, device), to_device(y_all, device), np.isfinite(y_all), streams

@@ -1,4 +1,4 @@
-"""Random (site, window) mini-batches gathered from in-memory arrays.
+"""Random (site, window) mini-batches gathered from in-memory arrays, and hydroDL's epoch rule.
 
 All training data sits in one (site, time, feature) tensor; a batch is a vectorised gather of
 ``batch_size`` random sites × ``window`` consecutive days. No per-sample Python, no DataLoader:
@@ -8,35 +8,55 @@ on 2 CPU cores the gather costs far less than the LSTM step.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 
+@dataclass(frozen=True)
+class EpochPlan:
+    """How one model is trained each epoch: its batch (after the cap) and its number of updates."""
+
+    batch_size: int
+    iterations: int
+
+
+def effective_batch(batch_size: int, n_sites: int) -> int:
+    """hydroDL's cap (``train.py``: ``if batchSize >= ngrid: batchSize = ngrid``): no more windows per batch than sites.
+
+    It matters for the epoch rule below: with the cap, a region smaller than one batch draws each of
+    its site-days with probability window/days per batch instead of ~1, and so gets tens of updates
+    per epoch (44 for 10 years at window 365) instead of one.
+    """
+    return max(1, min(int(batch_size), int(n_sites)))
+
+
 def iterations_per_epoch(n_sites: int, n_time: int, window: int, batch_size: int, coverage: float = 0.99) -> int:
     """hydroDL's epoch: enough random batches that each (site, day) is drawn with probability ``coverage``.
 
-    With p = batch·window / (sites·days) the chance one draw covers a given day,
-    n = log(1 − coverage) / log(1 − p), at least 1.
+    With b = min(batch, sites) and p = b·window / (sites·days) the chance one draw covers a given
+    day, n = ⌈log(1 − coverage) / log(1 − p)⌉, at least 1. (hydroDL computes the same with
+    ``nt`` the training days; p ≥ 1, a window as long as the series, gives 1 here where hydroDL
+    would divide by log 0.)
     """
-    p = min(batch_size * window / max(n_sites * n_time, 1), 0.999999)
+    batch = effective_batch(batch_size, n_sites)
+    p = min(batch * window / max(n_sites * n_time, 1), 0.999999)
     return max(1, math.ceil(math.log(1 - coverage) / math.log(1 - p)))
 
 
-def batches_per_epoch(n_sites: int, n_time: int, window: int, batch_size: int, epochs: int,
-                      fixed: int | None = None, min_total: int | None = None) -> int:
-    """The batches of one epoch: ``fixed`` if given, else hydroDL's rule; at least ``min_total / epochs``.
+def epoch_plan(n_sites: int, n_time: int, window: int, batch_size: int, epochs: int,
+               fixed: int | None = None, min_total: int | None = None) -> EpochPlan:
+    """The batch and batches of one epoch: ``fixed`` if given, else hydroDL's rule; at least ``min_total / epochs``.
 
-    Why the floor: the rule gives a region smaller than one batch (sites·days < batch·window) a
-    single batch per epoch. Over the paper's 500 epochs that is 500 updates; over a CPU budget of
-    10 epochs it is 10, so a small region's model would lose to the global one for lack of training
-    rather than of data. ``min_total`` (``training.min_iterations``) gives every model that many
-    updates in all; null keeps the paper's rule unchanged.
+    ``min_total`` (``training.min_iterations``, default null) is an optional floor on a model's
+    updates over all epochs, for deliberately short budgets; with hydroDL's batch cap no
+    environment needs it (a small region already gets as many updates per epoch as a large one).
     """
     n_iter = fixed or iterations_per_epoch(n_sites, n_time, window, batch_size)
     if min_total:
         n_iter = max(n_iter, math.ceil(min_total / max(epochs, 1)))
-    return n_iter
+    return EpochPlan(effective_batch(batch_size, n_sites), int(n_iter))
 
 
 def random_windows(

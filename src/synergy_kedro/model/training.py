@@ -17,13 +17,13 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.errors import ConfigurationError, UserError
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
-from .lstm import HydroLSTM
-from .sampling import batches_per_epoch, gather_windows, random_windows
+from .lstm import HydroLSTM, check_dropout_method
+from .sampling import epoch_plan, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +32,36 @@ log = logging.getLogger(__name__)
 class TrainingConfig:
     hidden_size: int = 256
     dropout: float = 0.5
+    # weights: hydroDL's DropConnect on the LSTM weight matrices (the paper's); outputs: dropout on the LSTM output.
+    dropout_method: str = "weights"
     window: int = 30
     batch_size: int = 100
     epochs: int = 500
     seed: int = 42
     iterations_per_epoch: int | None = None
-    # Floor on a model's updates over all epochs (see sampling.batches_per_epoch); None: the paper's rule.
+    # Optional floor on a model's updates over all epochs (see sampling.epoch_plan); None: the paper's rule.
     min_iterations: int | None = None
     device: str = "auto"
     checkpoint_every: int = 1
     # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
     precision: str = "fp32"
+
+    def __post_init__(self) -> None:
+        """Reject values that would train nothing or crash deep in torch, naming the parameter."""
+        for key in ("hidden_size", "window", "batch_size", "epochs", "checkpoint_every"):
+            _require(key, getattr(self, key), lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                     "an integer ≥ 1")
+        for key in ("iterations_per_epoch", "min_iterations"):
+            _require(key, getattr(self, key), lambda v: v is None or (isinstance(v, int) and v >= 1),
+                     "null or an integer ≥ 1")
+        _require("dropout", self.dropout,
+                 lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1, "a number in [0, 1)")
+        check_dropout_method(self.dropout_method)
+
+
+def _require(key: str, value: object, ok: Callable[[object], bool], allowed: str) -> None:
+    if not ok(value):
+        raise ConfigurationError(f"training.{key} is {value!r}; it must be {allowed}.")
 
 
 class TrainingDivergedError(UserError, FloatingPointError):
@@ -62,9 +81,10 @@ def train_lstm(
     """Fit a HydroLSTM on x (site, time, feature) → y (site, time, NaN = unobserved).
 
     Returns the state dict and a per-epoch history (epoch, loss = mean batch RMSE in normalised
-    units, iterations, seconds). With ``checkpoints`` the state is saved every
-    ``config.checkpoint_every`` epochs and a rerun resumes from it, reaching the same weights as
-    an uninterrupted run on CPU; the checkpoint is removed once training completes.
+    units, batch_size = the batch after hydroDL's cap at the site count, iterations, seconds).
+    With ``checkpoints`` the state is saved every ``config.checkpoint_every`` epochs and a rerun
+    resumes from it, reaching the same weights as an uninterrupted run on CPU; the checkpoint is
+    removed once training completes.
     """
     n_sites, n_time, n_features = x.shape
     window = min(config.window, n_time)
@@ -72,11 +92,12 @@ def train_lstm(
     configure_backends(device, check_precision(config.precision))
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    model = HydroLSTM(n_features, config.hidden_size, config.dropout).to(device)
+    model = HydroLSTM(n_features, config.hidden_size, config.dropout, config.dropout_method).to(device)
     optimizer = torch.optim.Adadelta(model.parameters())
     xt, yt = to_device(x, device), to_device(y, device)
-    n_iter = batches_per_epoch(n_sites, n_time, window, config.batch_size, config.epochs,
-                               config.iterations_per_epoch, config.min_iterations)
+    plan = epoch_plan(n_sites, n_time, window, config.batch_size, config.epochs,
+                      config.iterations_per_epoch, config.min_iterations)
+    n_iter, batch = plan.iterations, plan.batch_size
     rows: list[dict] = []
     key = fingerprint(config, x, y) if checkpoints else ""
     resumed = checkpoints.load(key) if checkpoints else None
@@ -99,7 +120,7 @@ def train_lstm(
             n_batches = 0
             # The epoch's batches are drawn up front (the same stream as one draw per step) and sent
             # to the device in one copy, so the step never waits on a host→device transfer.
-            draws = [random_windows(rng, n_sites, n_time, window, config.batch_size) for _ in range(n_iter)]
+            draws = [random_windows(rng, n_sites, n_time, window, batch) for _ in range(n_iter)]
             sites_np, starts_np = (np.stack(d) for d in zip(*draws))
             sites_t, starts_t = to_device(sites_np, device, torch.int64), to_device(starts_np, device, torch.int64)
             for i in range(n_iter):
@@ -120,7 +141,7 @@ def train_lstm(
             mean_loss = loss_sum.item() / n_batches if n_batches else float("nan")
             if n_batches and not np.isfinite(mean_loss):
                 raise _diverged(label, mean_loss, epoch)
-            rows.append({"epoch": epoch, "loss": mean_loss, "iterations": n_iter,
+            rows.append({"epoch": epoch, "loss": mean_loss, "batch_size": batch, "iterations": n_iter,
                          "seconds": time.perf_counter() - started})
             bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4f}")
             if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
@@ -129,8 +150,8 @@ def train_lstm(
                                   "torch_rng": torch.get_rng_state(), "history": rows})
             if on_epoch_end:
                 on_epoch_end(epoch)
-    log.info("Trained %s: %d sites, %d epochs × %d batches, final loss %.4f",
-             label, n_sites, config.epochs, n_iter, rows[-1]["loss"] if rows else float("nan"))
+    log.info("Trained %s: %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
+             label, n_sites, batch, config.batch_size, config.epochs, n_iter, rows[-1]["loss"] if rows else float("nan"))
     if checkpoints:
         checkpoints.clear()
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}, pd.DataFrame(rows)

@@ -105,7 +105,8 @@ def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table
                 "hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
                 "window": _for_target(training.get("window"), target),
                 "batch_size": _for_target(training.get("batch_size"), target),
-                "min_iterations": training.get("min_iterations"), "seed": training.get("seed")}
+                "dropout_method": training.get("dropout_method"), "min_iterations": training.get("min_iterations"),
+                "seed": training.get("seed")}
     return global_vs_local_report(global_vs_local_table, seed_table, target, settings)
 
 
@@ -118,7 +119,7 @@ def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: 
                 "hidden_size": training.get("hidden_size"),
                 "epochs": training.get("epochs"), "window": _for_target(training.get("window"), target),
                 "batch_size": _for_target(training.get("batch_size"), target),
-                "min_iterations": training.get("min_iterations")}
+                "dropout_method": training.get("dropout_method"), "min_iterations": training.get("min_iterations")}
     return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings)
 
 

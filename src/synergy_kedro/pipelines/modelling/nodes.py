@@ -19,7 +19,7 @@ from synergy_kedro.normalisation import denormalise
 
 log = logging.getLogger(__name__)
 
-HISTORY_COLUMNS = ["epoch", "loss", "iterations", "seconds"]
+HISTORY_COLUMNS = ["epoch", "loss", "batch_size", "iterations", "seconds"]
 
 
 def training_config(training: dict, target: str) -> TrainingConfig:
