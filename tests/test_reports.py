@@ -7,6 +7,7 @@ from synergy_kedro.reports import global_vs_local_report, similar_vs_dissimilar_
 def test_verdict_needs_significance_and_a_majority():
     assert verdict(0.8, 0.001, "A", "B").startswith("holds: A is better at 80%")
     assert verdict(0.2, 0.001, "A", "B").startswith("is reversed: B is better at 80%")
+    assert "is reversed: the local models are better at 80%" in verdict(0.2, 0.001, "the global model", "the local models")
     assert verdict(0.8, 0.2, "A", "B").startswith("is not significant")
     assert verdict(np.nan, np.nan, "A", "B").startswith("cannot be tested")
 

@@ -31,15 +31,20 @@ def outcome(share_a_better: float, p: float) -> str:
     return "not significant"
 
 
+def _be(subject: str) -> str:
+    """'are' for a plural subject ("the local models"), else 'is'."""
+    return "are" if subject.split()[-1].endswith("s") else "is"
+
+
 def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
     """Sentence fragment on whether ``a`` beats ``b`` at the pooled sites."""
     kind = outcome(share_a_better, p)
     if kind == "untestable":
         return "cannot be tested here (too few paired sites)"
     if kind == "holds":
-        return f"holds: {a} is better at {share_a_better:.0%} of sites (p = {p:.1e})"
+        return f"holds: {a} {_be(a)} better at {share_a_better:.0%} of sites (p = {p:.1e})"
     if kind == "reversed":
-        return f"is reversed: {b} is better at {1 - share_a_better:.0%} of sites (p = {p:.1e})"
+        return f"is reversed: {b} {_be(b)} better at {1 - share_a_better:.0%} of sites (p = {p:.1e})"
     return f"is not significant here ({a} better at {share_a_better:.0%} of sites, p = {p:.2f})"
 
 
