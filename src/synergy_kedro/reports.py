@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from synergy_kedro.comparisons import HIGHER_IS_BETTER, comparison_markdown
+from synergy_kedro.learning_curves import convergence_summary
 from synergy_kedro.paper_results import GLOBAL_VS_LOCAL
 
 ALPHA = 0.05
@@ -48,8 +49,9 @@ def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
     return f"is not significant here ({a} better at {share_a_better:.0%} of sites, p = {p:.2f})"
 
 
-def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target: str, settings: Mapping) -> str:
-    """Markdown: pooled global vs local beside the paper, seed spread, settings."""
+def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target: str, settings: Mapping,
+                           convergence: pd.DataFrame | None = None) -> str:
+    """Markdown: pooled global vs local beside the paper, whether the models converged, seed spread, settings."""
     pooled = table.set_index("region").loc["All"]
     paper = GLOBAL_VS_LOCAL.get(target, {})
     metrics = [c.removesuffix("_N") for c in table.columns if c.endswith("_N")]
@@ -70,6 +72,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         f"# Global vs local ({target}): this run beside Fang et al. (2022)", "",
         f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}."
         + _per_seed(seed_table, primary), "",
+        *_convergence(convergence),
         _markdown(rows), "",
         "Paper values are pooled over CONUS as reported (statistic per metric in "
         "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
@@ -84,11 +87,13 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
     return "\n".join(lines)
 
 
-def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping) -> str:
+def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping,
+                                 convergence: pd.DataFrame | None = None) -> str:
     """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI."""
     metric = PRIMARY_METRIC.get(target, "RMSE")
     lines = [f"# Similar vs dissimilar ({target}): this run beside Fang et al. (2022)", "",
-             "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", ""]
+             "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", "",
+             *_convergence(convergence)]
     for variant, table in tables.items():
         if table.empty:
             lines += [f"## {variant}", "", "No models were trained for this variant.", ""]
@@ -108,6 +113,10 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
                            settings.get("min_sites"))
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
+
+
+def _convergence(table: pd.DataFrame | None) -> list[str]:
+    return [] if table is None else [convergence_summary(table), ""]
 
 
 def _roi_coverage(table: pd.DataFrame, rois: list[str], metric: str, min_sites: int | None) -> list[str]:

@@ -106,6 +106,7 @@ class RunTracker:
         self._log_params(rid, flatten(params))
         metrics = [Metric("train_loss", float(row.loss), 0, int(row.epoch)) for row in history.itertuples()
                    if pd.notna(row.loss)]
+        metrics += _curve_metrics(history)
         for col in SUMMARY_METRICS:
             if col in site_metrics and site_metrics[col].notna().any():
                 metrics.append(Metric(f"test_median_{col}", float(site_metrics[col].median()), 0, 0))
@@ -149,6 +150,13 @@ class RunTracker:
 def model_namespaces(dataset_names: Iterable[str]) -> list[str]:
     """Namespaces of the models a pipeline trains: those with a ``<ns>.model`` dataset."""
     return sorted(name[: -len(".model")] for name in dataset_names if name.endswith(".model"))
+
+
+def _curve_metrics(history: pd.DataFrame) -> list[Metric]:
+    """The learning curves (``training.eval_every``): ``curve_median_<metric>`` per scored epoch (step = epoch)."""
+    curves = [c for c in history.columns if c.startswith("test_median_")]
+    return [Metric(f"curve_{c.removeprefix('test_')}", float(value), 0, int(epoch))
+            for c in curves for epoch, value in zip(history["epoch"], history[c]) if pd.notna(value)]
 
 
 def _epoch_plan_params(history: pd.DataFrame) -> dict[str, int]:

@@ -57,8 +57,8 @@ class CheckpointStore:
 
 
 def fingerprint(config: Any, x: np.ndarray, y: np.ndarray) -> str:
-    """Settings (without ``epochs``), shapes and a checksum of the data, hashed."""
-    settings = {k: v for k, v in asdict(config).items() if k not in ("epochs", "checkpoint_every")}
+    """Settings that shape the weights (not ``epochs``, ``eval_every`` …), shapes and a data checksum, hashed."""
+    settings = {k: v for k, v in asdict(config).items() if k not in ("epochs", "checkpoint_every", "eval_every")}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(str((x.shape, y.shape)).encode())
     digest.update(np.ascontiguousarray(x).tobytes()[:: max(1, x.nbytes // 4_000_000)])

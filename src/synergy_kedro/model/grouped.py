@@ -15,26 +15,28 @@ and the same config and seed (CPU; float tolerance):
   :func:`~synergy_kedro.model.sampling.random_windows` in the same order as ``train_lstm``;
 * dropout: each model has its own ``torch.Generator`` started from the global CPU generator's
   state right after that model's init, which is where ``train_lstm``'s dropout draws from; the
-  mask of a step is drawn as ``HydroLSTM`` draws it (:func:`~synergy_kedro.model.dropout.keep_mask`
-  for a (batch, time, hidden) tensor), so the masks are bit-identical on CPU;
+  masks of a step are drawn as ``HydroLSTM`` draws them (:func:`~synergy_kedro.model.dropout.keep_mask`:
+  two (4H, H) DropConnect masks, or one (batch, time, hidden) output mask), so they are
+  bit-identical on CPU;
 * loss: masked RMSE per model; the step minimises the *sum* of the G losses, whose gradient with
   respect to model g's parameters is exactly model g's own gradient (no parameter is shared);
   as in ``train_lstm``, a model whose batch has no observation sits that step out before the
   forward pass (no dropout mask drawn, no update), and a non-finite loss raises
   :class:`~synergy_kedro.model.training.TrainingDivergedError`;
-* optimizer: AdaDelta with ``torch.optim.Adadelta``'s defaults and its exact update formula,
-  with per-model state.
+* optimizer: AdaDelta (or Adam) with ``torch.optim``'s update formula and per-model state
+  (:mod:`.stacked_optimizers`).
 
 What differs is only floating-point rounding: the LSTM is a hand-written grouped recurrence
 (:class:`GroupedLSTMFunction`, forward and backward through time with batched products) instead of
 ``nn.LSTM``'s fused CPU kernel, and the loss sums in another order. Differences start at ~1e-7
 relative and grow slowly with the number of steps (the tests bound them after a few epochs).
 
-**Different iterations per epoch.** hydroDL's rule gives each model its own number of batches per
-epoch (it grows with the model's site count). Epochs run in lockstep: in epoch e, step i evaluates
-only the models with more than i batches per epoch (their parameters are sliced out of the
-stack for that step, so a finished model costs nothing and neither draws batches nor dropout
-masks nor updates its optimizer state). Every model therefore sees exactly the batches it would
+**Different batches and iterations per epoch.** hydroDL's rule gives each model its own batch
+(capped at its site count) and number of batches per epoch (it grows with the site count).
+Batches are padded to the largest (padded columns carry no target, so no loss or gradient).
+Epochs run in lockstep: in epoch e, step i evaluates only the models with more than i batches
+per epoch (their parameters are sliced out of the stack for that step, so a finished model costs
+nothing and neither draws batches nor dropout masks nor updates its optimizer state). Every model therefore sees exactly the batches it would
 see alone. The history's ``seconds`` is the wall time of the group's epoch.
 
 **Devices.** CPU and CUDA. On CUDA the training arrays go to the device once through pinned
@@ -78,12 +80,10 @@ from .device import configure_backends, matmul_dtype, no_autocast, resolve_devic
 from .dropout import keep_mask
 from .lstm import HydroLSTM
 from .sampling import epoch_plan, random_windows
-from .training import TrainingConfig, TrainingDivergedError
+from .stacked_optimizers import StackedOptimizer, stacked_optimizer
+from .training import Evaluator, TrainingConfig, TrainingDivergedError, evaluation_due, run_evaluation
 
 log = logging.getLogger(__name__)
-
-#: ``torch.optim.Adadelta``'s defaults, which ``train_lstm`` uses.
-ADADELTA_LR, ADADELTA_RHO, ADADELTA_EPS = 1.0, 0.9, 1e-6
 
 PARAMETER_NAMES = ("input_layer.weight", "input_layer.bias", "lstm.weight_ih_l0", "lstm.weight_hh_l0",
                    "lstm.bias_ih_l0", "lstm.bias_hh_l0", "head.weight", "head.bias")
@@ -245,45 +245,6 @@ def grouped_masked_rmse(prediction: torch.Tensor, target: torch.Tensor) -> torch
 
 
 # --------------------------------------------------------------------------------------------
-# AdaDelta with per-model state on stacked parameters.
-# --------------------------------------------------------------------------------------------
-
-def _adadelta_(param: torch.Tensor, grad: torch.Tensor, square_avg: torch.Tensor, acc_delta: torch.Tensor) -> None:
-    """``torch.optim.Adadelta``'s single-tensor update, in place, operation for operation."""
-    square_avg.mul_(ADADELTA_RHO).addcmul_(grad, grad, value=1 - ADADELTA_RHO)
-    std = square_avg.add(ADADELTA_EPS).sqrt_()
-    delta = acc_delta.add(ADADELTA_EPS).sqrt_()
-    delta.div_(std).mul_(grad)
-    acc_delta.mul_(ADADELTA_RHO).addcmul_(delta, delta, value=1 - ADADELTA_RHO)
-    param.add_(delta, alpha=-ADADELTA_LR)
-
-
-@dataclass
-class StackedAdadelta:
-    """AdaDelta state (square_avg, acc_delta) per stacked parameter; a step updates chosen rows only."""
-
-    params: dict[str, torch.Tensor]
-
-    def __post_init__(self) -> None:
-        self.square_avg = {k: torch.zeros_like(v) for k, v in self.params.items()}
-        self.acc_delta = {k: torch.zeros_like(v) for k, v in self.params.items()}
-
-    @torch.no_grad()
-    def step(self, grads: dict[str, torch.Tensor], rows: torch.Tensor | None) -> None:
-        """Apply ``grads`` (one row per stepped model, in ``rows`` order); ``rows`` None = all models."""
-        for name, param in self.params.items():
-            grad, sq, acc = grads[name], self.square_avg[name], self.acc_delta[name]
-            if rows is None:
-                _adadelta_(param, grad, sq, acc)
-                continue
-            p_r, sq_r, acc_r = param.index_select(0, rows), sq.index_select(0, rows), acc.index_select(0, rows)
-            _adadelta_(p_r, grad, sq_r, acc_r)
-            param.index_copy_(0, rows, p_r)
-            sq.index_copy_(0, rows, sq_r)
-            acc.index_copy_(0, rows, acc_r)
-
-
-# --------------------------------------------------------------------------------------------
 # The training loop.
 # --------------------------------------------------------------------------------------------
 
@@ -334,6 +295,7 @@ def train_grouped(
     check_every_step: bool | None = None,
     checkpoints: CheckpointStore | None = None,
     on_epoch_end: Callable[[int], None] | None = None,
+    evaluators: Sequence[Evaluator | None] | None = None,
 ) -> list[tuple[dict[str, torch.Tensor], pd.DataFrame]]:
     """Fit one HydroLSTM per ``(x, y)`` of ``datasets`` (x (site, time, feature), y (site, time)), all at once.
 
@@ -349,7 +311,8 @@ def train_grouped(
     (the results do not depend on it). ``check_every_step`` (default: on CPU only) checks for a
     diverged loss after every step instead of once per epoch, at the cost of a device sync per step.
     ``checkpoints`` makes the run resumable (one file per pass, see the module docstring);
-    ``on_epoch_end(epoch)`` is called after each epoch's checkpoint.
+    ``on_epoch_end(epoch)`` is called after each epoch's checkpoint. ``evaluators[g]`` (with
+    ``config.eval_every``) scores model g's weights on held-out data as ``train_lstm``'s ``evaluate``.
     """
     n_models = len(datasets)
     if n_models == 0:
@@ -363,7 +326,8 @@ def train_grouped(
         return [result for start in range(0, n_models, k)
                 for result in train_grouped(datasets[start:start + k], config, labels[start:start + k],
                                             seeds[start:start + k], precision, None, check_every_step,
-                                            checkpoints.part(start // k) if checkpoints else None, on_epoch_end)]
+                                            checkpoints.part(start // k) if checkpoints else None, on_epoch_end,
+                                            evaluators[start:start + k] if evaluators else None)]
     features = {x.shape[2] for x, _ in datasets}
     windows = {min(config.window, x.shape[1]) for x, _ in datasets}
     if len(features) != 1 or len(windows) != 1:
@@ -380,7 +344,7 @@ def train_grouped(
     configure_backends(device, precision)
 
     params, generators = _init_models(n_features, config, seeds, device)
-    optimizer = StackedAdadelta(params)
+    optimizer = stacked_optimizer(params, config.optimizer, config.learning_rate)
     x_all, y_all, observed_all, streams = _stack_data(datasets, config, seeds, generators, window, device)
     steps = torch.arange(window, device=device)[None, :, None]
     steps_host = np.arange(window)[None, None, :]
@@ -457,6 +421,8 @@ def train_grouped(
                 mean_loss = float(sums[g] / counts[g]) if counts[g] else float("nan")
                 histories[g].append({"epoch": epoch, "loss": mean_loss, "batch_size": s.batch, "iterations": s.n_iter,
                                      "seconds": seconds})
+                if evaluators and evaluators[g] and evaluation_due(config, epoch):
+                    histories[g][-1].update(run_evaluation(evaluators[g], _model_state(params, g)))
             bar.set_postfix(epoch=epoch)
             if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
                 checkpoints.save(_group_state(key, epoch, params, optimizer, streams, histories))
@@ -465,7 +431,7 @@ def train_grouped(
 
     results = []
     for g, (label, s) in enumerate(zip(labels, streams)):
-        state = {k: params[k][g].detach().cpu().clone() for k in PARAMETER_NAMES}
+        state = _model_state(params, g)
         log.info("Trained %s (grouped, %d models): %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
                  label, n_models, s.n_sites, s.batch, config.batch_size, config.epochs, s.n_iter,
                  histories[g][-1]["loss"])
@@ -473,6 +439,11 @@ def train_grouped(
     if checkpoints:
         checkpoints.clear()
     return results
+
+
+def _model_state(params: dict[str, torch.Tensor], g: int) -> dict[str, torch.Tensor]:
+    """Model g's weights as a HydroLSTM state dict, on the host."""
+    return {k: params[k][g].detach().cpu().clone() for k in PARAMETER_NAMES}
 
 
 def _draw_batches(streams: Sequence[_Stream], window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -524,26 +495,24 @@ def _group_fingerprint(config: TrainingConfig, datasets: Sequence[tuple[np.ndarr
     return digest.hexdigest()
 
 
-def _group_state(key: str, epoch: int, params: dict[str, torch.Tensor], optimizer: StackedAdadelta,
+def _group_state(key: str, epoch: int, params: dict[str, torch.Tensor], optimizer: StackedOptimizer,
                  streams: Sequence[_Stream], histories: Sequence[list[dict]]) -> dict:
     return {"fingerprint": key, "epoch": epoch,
             "params": {k: v.detach().cpu() for k, v in params.items()},
-            "square_avg": {k: v.cpu() for k, v in optimizer.square_avg.items()},
-            "acc_delta": {k: v.cpu() for k, v in optimizer.acc_delta.items()},
+            "optimizer": optimizer.state_dict(),
             "samplers": [s.rng.bit_generator.state for s in streams],
             "dropout": [s.dropout.get_state() if s.dropout is not None else None for s in streams],
             "histories": [list(h) for h in histories]}
 
 
-def _resume(state: dict | None, params: dict[str, torch.Tensor], optimizer: StackedAdadelta,
+def _resume(state: dict | None, params: dict[str, torch.Tensor], optimizer: StackedOptimizer,
             streams: Sequence[_Stream], histories: list[list[dict]]) -> int:
     """Restore a saved group in place; the first epoch still to run (1 without a checkpoint)."""
     if state is None:
         return 1
-    for saved, live in ((state["params"], params), (state["square_avg"], optimizer.square_avg),
-                        (state["acc_delta"], optimizer.acc_delta)):
-        for k, v in saved.items():
-            live[k].copy_(v.to(live[k].device))
+    for k, v in state["params"].items():
+        params[k].copy_(v.to(params[k].device))
+    optimizer.load_state_dict(state["optimizer"])
     for stream, sampler, dropout in zip(streams, state["samplers"], state["dropout"]):
         stream.rng.bit_generator.state = sampler
         if dropout is not None:

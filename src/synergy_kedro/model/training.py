@@ -23,6 +23,7 @@ from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
 from .lstm import HydroLSTM, check_dropout_method
+from .optimizers import check_optimizer, make_optimizer
 from .sampling import epoch_plan, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
@@ -45,23 +46,43 @@ class TrainingConfig:
     checkpoint_every: int = 1
     # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
     precision: str = "fp32"
+    # adadelta (the paper's) or adam (our addition); learning_rate None: torch's default for it.
+    optimizer: str = "adadelta"
+    learning_rate: float | None = None
+    # Score the test period every N epochs (and after the last) for learning curves; None: off.
+    eval_every: int | None = None
 
     def __post_init__(self) -> None:
         """Reject values that would train nothing or crash deep in torch, naming the parameter."""
         for key in ("hidden_size", "window", "batch_size", "epochs", "checkpoint_every"):
             _require(key, getattr(self, key), lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
                      "an integer ≥ 1")
-        for key in ("iterations_per_epoch", "min_iterations"):
+        for key in ("iterations_per_epoch", "min_iterations", "eval_every"):
             _require(key, getattr(self, key), lambda v: v is None or (isinstance(v, int) and v >= 1),
                      "null or an integer ≥ 1")
         _require("dropout", self.dropout,
                  lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1, "a number in [0, 1)")
         check_dropout_method(self.dropout_method)
+        check_optimizer(self.optimizer, self.learning_rate)
 
 
 def _require(key: str, value: object, ok: Callable[[object], bool], allowed: str) -> None:
     if not ok(value):
         raise ConfigurationError(f"training.{key} is {value!r}; it must be {allowed}.")
+
+
+#: Scores a model's weights on held-out data → ``{"test_median_RMSE": …}`` (learning curves).
+Evaluator = Callable[[dict[str, torch.Tensor]], dict[str, float]]
+
+
+def evaluation_due(config: TrainingConfig, epoch: int) -> bool:
+    return bool(config.eval_every) and (epoch % config.eval_every == 0 or epoch == config.epochs)
+
+
+def run_evaluation(evaluate: Evaluator, state: dict[str, torch.Tensor]) -> dict[str, float]:
+    """``evaluate(state)`` without touching the training's random streams (building a model draws from them)."""
+    with torch.random.fork_rng(devices=[]):
+        return {k: float(v) for k, v in evaluate(state).items()}
 
 
 class TrainingDivergedError(UserError, FloatingPointError):
@@ -77,6 +98,7 @@ def _diverged(label: str, loss: float, epoch: int) -> TrainingDivergedError:
 def train_lstm(
     x: np.ndarray, y: np.ndarray, config: TrainingConfig, label: str = "model",
     checkpoints: CheckpointStore | None = None, on_epoch_end: Callable[[int], None] | None = None,
+    evaluate: Evaluator | None = None,
 ) -> tuple[dict[str, torch.Tensor], pd.DataFrame]:
     """Fit a HydroLSTM on x (site, time, feature) → y (site, time, NaN = unobserved).
 
@@ -84,7 +106,9 @@ def train_lstm(
     units, batch_size = the batch after hydroDL's cap at the site count, iterations, seconds).
     With ``checkpoints`` the state is saved every ``config.checkpoint_every`` epochs and a rerun
     resumes from it, reaching the same weights as an uninterrupted run on CPU; the checkpoint is
-    removed once training completes.
+    removed once training completes. With ``evaluate`` and ``config.eval_every`` = k, every k-th
+    epoch (and the last) adds ``evaluate``'s scores of the current weights to its history row
+    (learning curves); the training itself is unchanged by it.
     """
     n_sites, n_time, n_features = x.shape
     window = min(config.window, n_time)
@@ -93,7 +117,7 @@ def train_lstm(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model = HydroLSTM(n_features, config.hidden_size, config.dropout, config.dropout_method).to(device)
-    optimizer = torch.optim.Adadelta(model.parameters())
+    optimizer = make_optimizer(model.parameters(), config.optimizer, config.learning_rate)
     xt, yt = to_device(x, device), to_device(y, device)
     plan = epoch_plan(n_sites, n_time, window, config.batch_size, config.epochs,
                       config.iterations_per_epoch, config.min_iterations)
@@ -143,6 +167,9 @@ def train_lstm(
                 raise _diverged(label, mean_loss, epoch)
             rows.append({"epoch": epoch, "loss": mean_loss, "batch_size": batch, "iterations": n_iter,
                          "seconds": time.perf_counter() - started})
+            if evaluate and evaluation_due(config, epoch):
+                rows[-1].update(run_evaluation(evaluate, {k: v.detach().cpu().clone()
+                                                          for k, v in model.state_dict().items()}))
             bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4f}")
             if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
                 checkpoints.save({"fingerprint": key, "epoch": epoch, "model": model.state_dict(),

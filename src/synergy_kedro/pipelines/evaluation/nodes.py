@@ -10,8 +10,9 @@ from matplotlib.figure import Figure
 from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.experiment_design import PAIRS, SETS
 from synergy_kedro.figures import comparison_figure
+from synergy_kedro.learning_curves import convergence_table, learning_curve_figure
 from synergy_kedro.region_schemes import scheme_regions
-from synergy_kedro.reports import global_vs_local_report, similar_vs_dissimilar_report
+from synergy_kedro.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
 
 log = logging.getLogger(__name__)
 
@@ -98,29 +99,49 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     return pd.DataFrame(rows)
 
 
+def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, names: list[str],
+                    title: str) -> tuple[Figure, pd.DataFrame]:
+    """Every model's curves against updates, and whether each converged (:mod:`synergy_kedro.learning_curves`).
+
+    ``histories`` follow ``names``. The tolerance is ``evaluation.convergence_tolerance`` of the
+    target, in units of its primary metric (RMSE for soil moisture, NSE for streamflow).
+    """
+    by_name = dict(zip(names, histories, strict=True))
+    metrics = list(evaluation["table_metrics"][target])
+    tolerance = float(_for_target(evaluation["convergence_tolerance"], target))
+    table = convergence_table(by_name, PRIMARY_METRIC.get(target, metrics[0]), tolerance)
+    return learning_curve_figure(by_name, metrics, f"{title}: {target}"), table
+
+
+def _training_settings(training: dict, target: str) -> dict:
+    """What a report states about how its models were trained."""
+    return {"hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
+            "window": _for_target(training.get("window"), target),
+            "batch_size": _for_target(training.get("batch_size"), target),
+            "dropout_method": training.get("dropout_method"), "optimizer": training.get("optimizer", "adadelta"),
+            "learning_rate": training.get("learning_rate"), "eval_every": training.get("eval_every"),
+            "min_iterations": training.get("min_iterations")}
+
+
 def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table: pd.DataFrame, target: str,
-                                 training: dict, periods: dict, ingestion: dict) -> str:
-    """This run's first experiment beside the paper's numbers, with the settings used."""
+                                 training: dict, periods: dict, ingestion: dict,
+                                 convergence: pd.DataFrame | None = None) -> str:
+    """This run's first experiment beside the paper's numbers, with the settings used and whether models converged."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                "hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
-                "window": _for_target(training.get("window"), target),
-                "batch_size": _for_target(training.get("batch_size"), target),
-                "dropout_method": training.get("dropout_method"), "min_iterations": training.get("min_iterations"),
-                "seed": training.get("seed")}
-    return global_vs_local_report(global_vs_local_table, seed_table, target, settings)
+                **_training_settings(training, target), "seed": training.get("seed")}
+    return global_vs_local_report(global_vs_local_table, seed_table, target, settings, convergence)
 
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
-                                       similar: dict, periods: dict, ingestion: dict) -> str:
+                                       similar: dict, periods: dict, ingestion: dict,
+                                       convergence: pd.DataFrame | None = None) -> str:
     """This run's second experiment beside the paper's finding, per variant."""
     training = similar.get("training", {})
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
                 "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
-                "hidden_size": training.get("hidden_size"),
-                "epochs": training.get("epochs"), "window": _for_target(training.get("window"), target),
-                "batch_size": _for_target(training.get("batch_size"), target),
-                "dropout_method": training.get("dropout_method"), "min_iterations": training.get("min_iterations")}
-    return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings)
+                **_training_settings(training, target)}
+    return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings,
+                                        convergence)
 
 
 def _for_target(value, target: str):

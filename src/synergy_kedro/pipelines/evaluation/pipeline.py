@@ -5,7 +5,14 @@ from functools import partial, update_wrapper
 from synergy_kedro.experiment_design import VARIANTS, all_namespaces
 
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
-                    seed_variability, similar_vs_dissimilar_paper_report)
+                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report)
+
+
+def learning_curves_node(experiment: str, names: list[str], title: str):
+    """``<experiment>_learning_curves`` (figure) and ``<experiment>_convergence`` from the models' histories."""
+    func = update_wrapper(partial(learning_curves, names=names, title=title), learning_curves)
+    return node(func, ["params:evaluation", "params:target", *(f"{name}.training_history" for name in names)],
+                [f"{experiment}_learning_curves", f"{experiment}_convergence"], name=f"{experiment}_learning_curves")
 
 
 def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
@@ -26,9 +33,10 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
         node(spread, ["site_regions", "params:evaluation", "params:target", "params:partitioning",
                       *(f"{name}.site_metrics" for name in model_names)],
              "global_vs_local_seeds", name="global_vs_local_seed_variability"),
+        learning_curves_node("global_vs_local", main, "Learning curves, global vs local"),
         node(global_vs_local_paper_report,
              ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
-              "params:ingestion"],
+              "params:ingestion", "global_vs_local_convergence"],
              "global_vs_local_paper_report", name="global_vs_local_paper_report"),
     ])
 
@@ -46,8 +54,10 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
              *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
+    nodes.append(learning_curves_node("similar_vs_dissimilar", all_namespaces(rois), "Learning curves, similar vs dissimilar"))
     nodes.append(node(similar_vs_dissimilar_paper_report,
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
-                       "params:similar_vs_dissimilar", "params:periods", "params:ingestion"],
+                       "params:similar_vs_dissimilar", "params:periods", "params:ingestion",
+                       "similar_vs_dissimilar_convergence"],
                       "similar_vs_dissimilar_paper_report", name="similar_vs_dissimilar_paper_report"))
     return Pipeline(nodes)

@@ -44,6 +44,12 @@ def ingest_pixels(raw_pixels: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame, 
     return _finish(ds, features, target, periods, ingestion.get("source", "pixels"))
 
 
+def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], features: dict, target: str,
+                  periods: dict) -> xr.Dataset:
+    """A canonical dataset packed from another environment's ingestion: checked again, as any source."""
+    return _finish(packed_canonical, features, target, periods, f"packed ({packed_canonical.attrs.get('source', '?')})")
+
+
 def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_layers: xr.Dataset,
                    ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any], features: dict, target: str,
                    periods: dict) -> xr.Dataset:

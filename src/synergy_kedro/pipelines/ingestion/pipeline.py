@@ -2,19 +2,22 @@
 
 The raw datasets (``raw_basins``, ``raw_pixels``, ``gages2_tables``, ``ecoregion_polygons``; for the
 SMAP L3 + NLDAS-2 files ``smap_granules``, ``nldas_forcing``, ``static_layers``) are defined by each
-real-data environment's catalog; the embedded source needs none.
+real-data environment's catalog; the embedded source needs none. ``packed`` reads a canonical
+dataset written earlier by ``benchmarks/paper_on_gpu.py pack`` (``packed_canonical``), so a run can
+move to a machine that has none of the raw data.
 """
 
 from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.errors import ConfigurationError
 
-from .nodes import generate_embedded, ingest_basins, ingest_pixels, ingest_smap_l3
+from .nodes import generate_embedded, ingest_basins, ingest_packed, ingest_pixels, ingest_smap_l3
 
 COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")
 PIXEL_SOURCES = ("smap_hydrodl",)
 GRANULE_SOURCES = ("smap",)
+PACKED_SOURCES = ("packed",)
 
 
 def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
@@ -29,5 +32,7 @@ def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
     if source in GRANULE_SOURCES:
         return Pipeline([node(ingest_smap_l3, ["smap_granules", "nldas_forcing", "static_layers", "ecoregion_polygons",
                                                *COMMON], "canonical_dataset", name="ingest")])
+    if source in PACKED_SOURCES:
+        return Pipeline([node(ingest_packed, ["packed_canonical", *COMMON], "canonical_dataset", name="ingest")])
     raise ConfigurationError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
-                     f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES)}.")
+                             f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES + PACKED_SOURCES)}.")

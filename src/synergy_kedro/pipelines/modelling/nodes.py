@@ -14,7 +14,7 @@ from synergy_kedro.metrics import site_metrics
 from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
+from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.normalisation import denormalise
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,14 @@ def training_config(training: dict, target: str) -> TrainingConfig:
 
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
-                training: dict, checkpoint: CheckpointStore | None = None) -> tuple[dict, pd.DataFrame]:
+                training: dict, checkpoint: CheckpointStore | None = None, canonical_dataset: xr.Dataset | None = None,
+                normalisation_stats: dict | None = None, evaluation: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
 
     ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume. A seed
-    repeat (``train_sites["seed_offset"]`` = r) trains with ``training.seed + r``.
+    repeat (``train_sites["seed_offset"]`` = r) trains with ``training.seed + r``. With
+    ``training.eval_every`` the history also holds the test period's median skill every k epochs
+    (:func:`skill_evaluator`; needs the canonical dataset, statistics and evaluation settings).
     """
     config = training_config(training, target)
     config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
@@ -43,7 +46,9 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
         return {**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS)
     x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
     y = target_array(model_inputs, train_sites["sites"], target, periods["train"])
-    state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint)
+    evaluate = _evaluator(config, model_inputs, canonical_dataset, train_sites, features, target, periods,
+                          normalisation_stats, evaluation)
+    state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
     return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}, history
 
 
@@ -61,16 +66,61 @@ def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model
         empty = (("site", "time"), np.empty((0, len(time)), np.float32))
         return xr.Dataset({"obs": empty, "sim": empty}, coords={"site": np.array([], dtype=object), "time": time},
                           attrs={"model": model["model"], "target": target, "skipped": model["skipped"]})
-    span = (periods["train"][0], periods["test"][1])
     sites = train_sites.get("test_sites", train_sites["sites"])
-    x = input_array(model_inputs, sites, model["dynamic"], model["static"], span)
+    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, model["dynamic"], model["static"], target, periods)
     sim = denormalise(predict_lstm(model["state_dict"], x, model["config"]["hidden_size"], model["config"]["device"]),
                       normalisation_stats[target])
-    obs = canonical_dataset[target].sel(site=sites, time=slice(*span)).transpose("site", "time")
     out = xr.Dataset({"obs": obs, "sim": (("site", "time"), sim.astype(np.float32))}, coords=obs.coords)
     out = out.sel(time=test)
     out["sim"].attrs = {"units": canonical_dataset[target].attrs.get("units", ""), "model": model["model"]}
     return out.drop_vars([c for c in out.coords if c not in ("site", "time")]).assign_attrs(model=model["model"], target=target)
+
+
+def _test_inputs(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str], dynamic: list[str],
+                 static: list[str], target: str, periods: dict) -> tuple[np.ndarray, xr.DataArray]:
+    """Inputs from the start of training to the end of the test period, and the observations over that span."""
+    span = (periods["train"][0], periods["test"][1])
+    x = input_array(model_inputs, sites, dynamic, static, span)
+    obs = canonical_dataset[target].sel(site=list(sites), time=slice(*span)).transpose("site", "time")
+    return x, obs
+
+
+def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str], features: dict,
+                    target: str, periods: dict, normalisation_stats: dict, evaluation: dict,
+                    config: TrainingConfig) -> Evaluator:
+    """Median test skill of a model's weights on ``sites``, as :func:`predict_model` and :func:`evaluate_model` score it.
+
+    Gives ``test_median_<metric>`` for the target's table metrics (RMSE and R for soil moisture,
+    NSE and R for streamflow) and ``test_sites`` (sites scored). The inputs are built once; each
+    call is one forward pass over the span.
+    """
+    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, features["dynamic"], features["static"], target,
+                          periods)
+    in_test = (obs["time"] >= np.datetime64(periods["test"][0])).values
+    obs_test, names = obs.values[:, in_test], [str(s) for s in obs["site"].values]
+    metrics = list(evaluation["table_metrics"][target])
+
+    def evaluate(state: dict) -> dict[str, float]:
+        sim = denormalise(predict_lstm(state, x, config.hidden_size, config.device), normalisation_stats[target])
+        table = site_metrics(obs_test, sim[:, in_test], names, min_obs=int(evaluation["min_obs"]))
+        scored = table[metrics].notna().all(axis=1)
+        return {**{f"test_median_{m}": float(table.loc[scored, m].median()) for m in metrics},
+                "test_sites": float(scored.sum())}
+
+    return evaluate
+
+
+def _evaluator(config: TrainingConfig, model_inputs: xr.Dataset, canonical_dataset: xr.Dataset | None,
+               train_sites: dict, features: dict, target: str, periods: dict, normalisation_stats: dict | None,
+               evaluation: dict | None) -> Evaluator | None:
+    if not config.eval_every:
+        return None
+    if canonical_dataset is None or normalisation_stats is None or evaluation is None:
+        raise ValueError("training.eval_every needs the canonical dataset, normalisation statistics and evaluation "
+                         "settings passed to the training node.")
+    sites = train_sites.get("test_sites", train_sites["sites"])
+    return skill_evaluator(model_inputs, canonical_dataset, sites, features, target, periods, normalisation_stats,
+                           evaluation, config)
 
 
 def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
@@ -89,7 +139,8 @@ def model_record(train_sites: dict, features: dict, target: str, config: Trainin
 
 
 def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
-                         checkpoint: CheckpointStore | None, *train_sites: dict,
+                         checkpoint: CheckpointStore | None, canonical_dataset: xr.Dataset,
+                         normalisation_stats: dict, evaluation: dict, *train_sites: dict,
                          namespaces: Sequence[str]) -> dict[str, object]:
     """Fit the models of a group at once (``training.grouped: true``); every namespace still gets its outputs.
 
@@ -114,17 +165,19 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
         x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
         y = target_array(model_inputs, sites["sites"], target, periods["train"])
         pending.append((ns, sites, x, y))
+    evaluators = [_evaluator(config, model_inputs, canonical_dataset, sites, features, target, periods,
+                             normalisation_stats, evaluation) for _, sites, _, _ in pending]
     if len(pending) == 1:
         ns, sites, x, y = pending[0]
-        results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint)]
+        results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
     else:
         per_pass = training.get("max_models_per_pass")
         per_pass = per_pass.get(target) if isinstance(per_pass, dict) else per_pass
         results = train_grouped([(x, y) for _, _, x, y in pending], config,
                                 labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
-                                checkpoints=checkpoint)
+                                checkpoints=checkpoint, evaluators=evaluators)
     for (ns, sites, _, y), (state, history) in zip(pending, results):
         record = model_record(sites, features, target, config)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}
-        outputs[f"{ns}.training_history"] = history[HISTORY_COLUMNS]
+        outputs[f"{ns}.training_history"] = history
     return outputs

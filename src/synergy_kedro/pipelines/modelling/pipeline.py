@@ -17,7 +17,7 @@ def model_template() -> Pipeline:
     return Pipeline([
         node(train_model,
              ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", "params:training",
-              "checkpoint"],
+              "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation"],
              ["model", "training_history"], name="train"),
         node(predict_model,
              ["model_inputs", "canonical_dataset", "model", "train_sites", "normalisation_stats", "params:periods"],

@@ -1,0 +1,104 @@
+"""Learning curves and whether a model has converged.
+
+A verdict on "pooled beats regional" means little if one side stopped while still learning. With
+``training.eval_every`` = k each model's history holds its median test skill every k epochs
+(:func:`synergy_kedro.model.training.train_lstm`); here those curves are drawn against updates
+(not epochs: a small region's model makes fewer updates per epoch) and each model is called
+converged when its primary metric's median moved by at most a stated tolerance over its last k
+epochs. One k-epoch window is a weak test (AdaDelta's skill wanders); the figure shows the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+CURVE_PREFIX = "test_median_"
+CONVERGENCE_COLUMNS = ["model", "updates", "epochs", "metric", "last", "change", "tolerance", "converged"]
+
+
+def evaluated(history: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The rows of a history where ``metric`` was scored, with the model's cumulative updates."""
+    column = CURVE_PREFIX + metric
+    if history.empty or column not in history:
+        return history.iloc[:0].assign(updates=[])
+    rows = history.assign(updates=history["iterations"].cumsum())
+    return rows[rows[column].notna()]
+
+
+def convergence_table(histories: Mapping[str, pd.DataFrame], metric: str, tolerance: float) -> pd.DataFrame:
+    """Per model: the last median ``metric``, its change over the last evaluation interval, converged or not.
+
+    ``converged`` is None where fewer than two points were scored (no curve: not assessed).
+    """
+    rows = []
+    for name, history in histories.items():
+        points = evaluated(history, metric)
+        column = CURVE_PREFIX + metric
+        if len(points) < 2:
+            rows.append({"model": name, "updates": int(history["iterations"].sum()) if len(history) else 0,
+                         "epochs": len(history), "metric": metric, "last": np.nan, "change": np.nan,
+                         "tolerance": tolerance, "converged": None})
+            continue
+        last, previous = float(points[column].iloc[-1]), float(points[column].iloc[-2])
+        change = last - previous
+        rows.append({"model": name, "updates": int(points["updates"].iloc[-1]), "epochs": int(points["epoch"].iloc[-1]),
+                     "metric": metric, "last": last, "change": change, "tolerance": tolerance,
+                     "converged": bool(abs(change) <= tolerance)})
+    return pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS)
+
+
+def convergence_summary(table: pd.DataFrame) -> str:
+    """One paragraph for the report: global and local models converged or not, with the numbers."""
+    if table.empty or table["converged"].isna().all():
+        return ("**Convergence not assessed**: no learning curves were recorded (set `training.eval_every`). "
+                "Read this verdict as that of models trained for the configured budget, not to convergence.")
+    metric, tolerance = table["metric"].iloc[0], float(table["tolerance"].iloc[0])
+    parts = []
+    glob = table[table["model"] == "global"]
+    if len(glob) and glob["converged"].notna().all():
+        g = glob.iloc[0]
+        parts.append(f"the global model's median {metric} changed by {g['change']:+.4f} over its last interval "
+                     f"({'converged' if g['converged'] else 'still changing'})")
+    local = table[(table["model"] != "global") & table["converged"].notna()]
+    if len(local):
+        worst = local.loc[local["change"].abs().idxmax()]
+        parts.append(f"{int(local['converged'].sum())} of {len(local)} other models converged (largest change "
+                     f"{worst['change']:+.4f}, {worst['model']})")
+    assessed = table[table["converged"].notna()]
+    all_converged = bool(assessed["converged"].all())
+    head = ("**All models converged**" if all_converged else
+            "**Not all models converged: the verdict comes from undertrained models**")
+    return (f"{head} (tolerance ±{tolerance:g} in median test {metric} over the last evaluation interval): "
+            + "; ".join(parts) + ". See `learning_curves.png`.")
+
+
+def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequence[str], title: str) -> Figure:
+    """Training loss and each metric's median test skill against updates; ``global`` drawn bold."""
+    panels = ["loss", *[m for m in metrics if any(CURVE_PREFIX + m in h for h in histories.values())]]
+    figure = Figure(figsize=(4.2 * len(panels), 3.6), layout="constrained")
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, panel in zip(axes, panels):
+        for name, history in histories.items():
+            if history.empty:
+                continue
+            points = (history.assign(updates=history["iterations"].cumsum()) if panel == "loss"
+                      else evaluated(history, panel))
+            column = "loss" if panel == "loss" else CURVE_PREFIX + panel
+            bold = name == "global"
+            ax.plot(points["updates"], points[column], color="black" if bold else None, lw=2.2 if bold else 0.9,
+                    alpha=1 if bold else 0.7, label=name, marker="o" if panel != "loss" and len(points) < 30 else None,
+                    ms=2.5, zorder=3 if bold else 2)
+        ax.set_xlabel("updates")
+        ax.set_ylabel("training loss (normalised RMSE)" if panel == "loss" else f"median test {panel}")
+        ax.grid(alpha=0.3)
+    if len(panels) == 1:
+        axes[0].set_title("no test curves (training.eval_every is off)", fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside right center", fontsize=7, frameon=False)
+    figure.suptitle(title)
+    return figure

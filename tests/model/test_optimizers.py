@@ -1,0 +1,72 @@
+"""Adam as an alternative to the paper's AdaDelta, in both engines; settings checked up front."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.model.grouped import train_grouped
+from synergy_kedro.model.stacked_optimizers import StackedAdadelta, StackedAdam
+from synergy_kedro.model.training import TrainingConfig, train_lstm
+
+CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=2, seed=3, device="cpu")
+
+
+def _data(n_sites, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_sites, 60, 3)).astype("float32")
+    y = (0.8 * x[..., 0] - 0.5 * x[..., 1]).astype("float32")
+    y[:, ::3] = np.nan
+    return x, y
+
+
+@pytest.mark.parametrize("cls,torch_cls,lr", [(StackedAdadelta, torch.optim.Adadelta, 1.0),
+                                              (StackedAdadelta, torch.optim.Adadelta, 0.3),
+                                              (StackedAdam, torch.optim.Adam, 1e-3),
+                                              (StackedAdam, torch.optim.Adam, 0.05)])
+def test_stacked_optimizer_steps_each_model_as_torch_does(cls, torch_cls, lr):
+    """Three models, steps on rows {0,1,2}, {2}, {0,2}, …: each row follows torch's optimizer on its own."""
+    torch.manual_seed(0)
+    singles = [torch.randn(4, 3, requires_grad=True) for _ in range(3)]
+    stacked = {"w": torch.stack([p.detach().clone() for p in singles])}
+    optimizer = cls(stacked, lr)
+    references = [torch_cls([p], lr=lr) for p in singles]
+    for rows in ([0, 1, 2], [2], [0, 2], [1], [0, 1, 2], [2]):
+        grads = torch.randn(len(rows), 4, 3)
+        for k, g in enumerate(rows):
+            singles[g].grad = grads[k].clone()
+            references[g].step()
+        optimizer.step({"w": grads}, None if len(rows) == 3 else torch.tensor(rows))
+    for g in range(3):
+        torch.testing.assert_close(stacked["w"][g], singles[g].detach(), rtol=1e-6, atol=1e-7)
+
+
+def test_adam_trains_other_weights_than_adadelta_and_grouped_matches_alone():
+    datasets = [_data(n, seed=n) for n in (4, 9)]
+    adam = replace(CONFIG, optimizer="adam", learning_rate=0.01)
+    grouped = train_grouped(datasets, adam, labels=["a", "b"])
+    for (x, y), (state_g, hist_g) in zip(datasets, grouped):
+        state_s, hist_s = train_lstm(x, y, adam)
+        for key in state_s:
+            np.testing.assert_allclose(state_g[key].numpy(), state_s[key].numpy(), rtol=0, atol=2e-5, err_msg=key)
+        np.testing.assert_allclose(hist_g["loss"], hist_s["loss"], rtol=0, atol=2e-5)
+        state_d, _ = train_lstm(x, y, CONFIG)
+        assert not np.allclose(state_d["head.weight"].numpy(), state_s["head.weight"].numpy(), atol=1e-3)
+
+
+def test_learning_rate_reaches_adadelta():
+    x, y = _data(5, seed=1)
+    default, _ = train_lstm(x, y, CONFIG)
+    explicit, _ = train_lstm(x, y, replace(CONFIG, learning_rate=1.0))
+    slower, _ = train_lstm(x, y, replace(CONFIG, learning_rate=0.1))
+    assert all(torch.equal(default[k], explicit[k]) for k in default)
+    assert not torch.equal(default["head.weight"], slower["head.weight"])
+
+
+@pytest.mark.parametrize("key,value", [("optimizer", "sgd"), ("learning_rate", 0), ("learning_rate", -1e-3),
+                                       ("learning_rate", "fast"), ("eval_every", 0)])
+def test_bad_optimizer_settings_name_the_parameter(key, value):
+    with pytest.raises(ConfigurationError, match=f"training.{key}"):
+        TrainingConfig(**{key: value})
