@@ -8,12 +8,13 @@ of stack frames; a bug still shows its traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 from kedro.framework.cli.project import run as kedro_run
 
-from synergy_kedro.errors import user_error_in
+from synergy_kedro.errors import ConfigurationError, user_error_in
 
 
 @click.group(name="synergy_kedro")
@@ -21,11 +22,29 @@ def cli() -> None:
     """Project commands."""
 
 
+def _choice_error(kwargs: dict[str, Any]) -> ConfigurationError | None:
+    """An unknown ``--env`` or ``--pipeline``, named with the valid choices (Kedro's own error lists none)."""
+    from kedro.framework.project import pipelines
+
+    env = kwargs.get("env")
+    envs = sorted(p.name for p in Path("conf").iterdir() if p.is_dir() and p.name != "base") if Path("conf").is_dir() else []
+    if env and envs and env not in envs:
+        return ConfigurationError(f"--env {env!r} is not an environment of this project (conf/{env} does not exist); "
+                                  f"choose one of: {', '.join(envs)}.")
+    names = kwargs.get("pipeline") or kwargs.get("pipelines") or []
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if n not in pipelines]
+    if unknown:
+        return ConfigurationError(f"--pipeline {', '.join(unknown)} is not a pipeline of this project; choose one of: "
+                                  f"{', '.join(sorted(pipelines))}.")
+    return None
+
+
 def _run(*args: Any, **kwargs: Any) -> Any:
     try:
         return kedro_run.callback(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - re-raised unless it is a user error
-        error = user_error_in(exc)
+        error = user_error_in(exc) or _choice_error(kwargs)
         if error is None:
             raise
         click.secho(f"\nError: {error}", fg="red", err=True)

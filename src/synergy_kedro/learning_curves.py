@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 CURVE_PREFIX = "test_median_"
@@ -81,15 +82,16 @@ def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequen
     panels = ["loss", *[m for m in metrics if any(CURVE_PREFIX + m in h for h in histories.values())]]
     figure = Figure(figsize=(4.2 * len(panels), 3.6), layout="constrained")
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    palette = colormaps["tab20"]
     for ax, panel in zip(axes, panels):
-        for name, history in histories.items():
+        for i, (name, history) in enumerate(histories.items()):
             if history.empty:
                 continue
             points = (history.assign(updates=history["iterations"].cumsum()) if panel == "loss"
                       else evaluated(history, panel))
             column = "loss" if panel == "loss" else CURVE_PREFIX + panel
             bold = name == "global"
-            ax.plot(points["updates"], points[column], color="black" if bold else None, lw=2.2 if bold else 0.9,
+            ax.plot(points["updates"], points[column], color="black" if bold else palette(i % 20), lw=2.2 if bold else 0.9,
                     alpha=1 if bold else 0.7, label=name, marker="o" if panel != "loss" and len(points) < 30 else None,
                     ms=2.5, zorder=3 if bold else 2)
         ax.set_xlabel("updates")

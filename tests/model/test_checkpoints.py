@@ -85,3 +85,16 @@ def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
         assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
         assert history["loss"].tolist() == ref_history["loss"].tolist()
     assert not any(tmp_path.iterdir())  # removed once training completed
+
+
+def test_a_corrupt_checkpoint_is_moved_aside_and_training_starts_over(tmp_path, caplog):
+    x, y = _data()
+    reference, _ = train_lstm(x, y, CONFIG)
+    store = CheckpointStore(tmp_path / "checkpoint.pt")
+    store.path.write_bytes(b"not a torch file, e.g. a disk that filled up mid-write")
+    with caplog.at_level("WARNING"):
+        state, history = train_lstm(x, y, CONFIG, checkpoints=store)
+    assert all(np.array_equal(reference[k].numpy(), state[k].numpy()) for k in reference)
+    assert list(history["epoch"]) == list(range(1, CONFIG.epochs + 1))
+    assert (tmp_path / "checkpoint.pt.corrupt").read_bytes().startswith(b"not a torch file")
+    assert "cannot be read" in caplog.text and "checkpoint.pt.corrupt" in caplog.text

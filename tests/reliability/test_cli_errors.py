@@ -49,3 +49,17 @@ def test_user_error_is_found_behind_kedro_wrappers():
         assert isinstance(user_error_in(outer), SourceDataError)
     assert user_error_in(KeyError("a bug")) is None
     assert issubclass(ConfigurationError, UserError) and issubclass(ConfigurationError, ValueError)
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--env", "nope", "--pipeline", "global_vs_local"),
+     "--env 'nope' is not an environment of this project (conf/nope does not exist); choose one of: camels_us, caravan"),
+    (("--pipeline", "global_vs_locl"),
+     "--pipeline global_vs_locl is not a pipeline of this project; choose one of: __default__"),
+])
+def test_an_unknown_env_or_pipeline_lists_the_valid_ones(project, args, message):
+    done = _kedro_run(project, *args)
+    assert done.returncode == 1
+    assert message in " ".join(done.stderr.split())
+    assert "similar_vs_dissimilar" in done.stderr or "smap_hydrodl" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -32,8 +32,15 @@ class CheckpointStore:
     def load(self, fingerprint: str) -> dict[str, Any] | None:
         if not self.path.exists():
             return None
-        state = torch.load(self.path, map_location="cpu", weights_only=False)
-        if state.get("fingerprint") != fingerprint:
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=False)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file means the same: start over, keep the file
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            os.replace(self.path, aside)
+            log.warning("Checkpoint %s cannot be read (%s: %s); moved it to %s and training this model from the "
+                        "start.", self.path, type(exc).__name__, str(exc)[:200], aside)
+            return None
+        if not isinstance(state, dict) or state.get("fingerprint") != fingerprint:
             log.info("Ignoring checkpoint %s: it was made with other data or settings.", self.path)
             return None
         log.info("Resuming from %s after epoch %d.", self.path, state["epoch"])
