@@ -76,10 +76,12 @@ def test_coordinates_inside_conus(ds):
     assert ((ds.lat >= 24.0) & (ds.lat <= 50.0)).all() and ((ds.lon >= -125.0) & (ds.lon <= -66.0)).all()
 
 
-def test_canonical_validation_passes(ds):
-    from synergy_kedro.canonical import validate_canonical
+def test_canonical_validation_passes_and_catches_a_missing_variable(ds):
+    from synergy_kedro.canonical import CanonicalDatasetError, validate_canonical
 
-    validate_canonical(ds, DYNAMIC, STATIC, ["streamflow"], source="virtual_conus")
+    assert validate_canonical(ds, DYNAMIC, STATIC, ["streamflow"], source="virtual_conus") is ds
+    with pytest.raises(CanonicalDatasetError, match="variable 'streamflow' is missing"):
+        validate_canonical(ds.drop_vars("streamflow"), DYNAMIC, STATIC, ["streamflow"], source="virtual_conus")
 
 
 # ------------------------------------------------------------------ placement

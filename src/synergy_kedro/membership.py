@@ -7,11 +7,10 @@ Two kinds of scheme:
   of its area (:func:`epa_membership_from_basins`). Level II and I follow from the polygon's own
   published fields ``NA_L2CODE`` / ``NA_L1CODE``; the sub-region letter A–R of the first
   experiment follows from :func:`synergy_kedro.regions.subregion_of`.
-* **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``
-  (:func:`assign_column_regions`).
+* **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``: read as
+  it is by :func:`synergy_kedro.pipelines.partitioning.nodes.assign_regions`.
 
-Either way the Dataset gets a ``region`` coordinate (str, "" = none), so downstream code can group
-by ``region`` without knowing the scheme. Codes are strings: ``8.1`` and ``8.10`` differ.
+The EPA functions give the Dataset a ``region`` coordinate (str, "" = none). Codes are strings: ``8.1`` and ``8.10`` differ.
 """
 
 from __future__ import annotations
@@ -116,25 +115,6 @@ def set_epa_codes(ds: xr.Dataset, codes: pd.DataFrame) -> xr.Dataset:
     region_attrs = {"long_name": "region (EPA sub-region A–R, Fang et al. Table 1)", "scheme": "epa_subregion"}
     coords["region"] = ("site", np.asarray(letters, dtype=object), region_attrs)
     return ds.assign_coords(coords)
-
-
-def assign_column_regions(ds: xr.Dataset, column: str) -> xr.Dataset:
-    """``ds`` with ``region`` = the text of an existing (site) variable or coordinate (e.g. ``AGGECOREGION``, ``HUC02``).
-
-    Whole numbers print without a decimal point (``1.0`` → ``"1"``); missing values become "".
-    """
-    if column not in ds.variables or ds[column].dims != ("site",):
-        have = sorted(str(k) for k, v in ds.variables.items() if v.dims == ("site",))
-        raise SourceDataError(f"Region column {column!r} is not a (site) variable or coordinate of the Dataset; (site) columns: {have}.")
-    values = pd.Series(ds[column].values)
-    if pd.api.types.is_numeric_dtype(values):
-        whole = values.dropna().eq(values.dropna().round()).all()
-        text = values.map(lambda v: "" if pd.isna(v) else (str(int(v)) if whole else str(v)))
-    else:
-        text = values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-    if (text == "").any():
-        log.warning("%d sites have no %s value; their region is ''.", int((text == "").sum()), column)
-    return ds.assign_coords(region=("site", text.to_numpy(dtype=object), {"long_name": f"region ({column})", "scheme": column}))
 
 
 def _epa_fields(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

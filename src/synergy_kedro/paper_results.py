@@ -20,6 +20,3 @@ GLOBAL_VS_LOCAL: dict[str, dict[str, float | str]] = {
         "NSE_share_global_better": 0.81,
     },
 }
-
-#: Second experiment: skill improves from local → +close → +far → +dissimilar in most ROIs.
-SIMILAR_VS_DISSIMILAR_DIRECTION = ("local", "close", "far", "dissimilar")

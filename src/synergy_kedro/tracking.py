@@ -24,10 +24,10 @@ from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
 from synergy_kedro.errors import UserError
+from synergy_kedro.metrics import METRIC_COLUMNS
 
 log = logging.getLogger(__name__)
 
-SUMMARY_METRICS = ("NSE", "KGE", "RMSE", "R", "Bias")
 MAX_PARAM_LENGTH = 500
 
 
@@ -107,11 +107,11 @@ class RunTracker:
         metrics = [Metric("train_loss", float(row.loss), 0, int(row.epoch)) for row in history.itertuples()
                    if pd.notna(row.loss)]
         metrics += _curve_metrics(history)
-        for col in SUMMARY_METRICS:
+        for col in METRIC_COLUMNS:
             if col in site_metrics and site_metrics[col].notna().any():
                 metrics.append(Metric(f"test_median_{col}", float(site_metrics[col].median()), 0, 0))
         if len(site_metrics):
-            metrics.append(Metric("test_n_sites", float(site_metrics[SUMMARY_METRICS[0]].notna().sum()), 0, 0))
+            metrics.append(Metric("test_n_sites", float(site_metrics[METRIC_COLUMNS[0]].notna().sum()), 0, 0))
         for i in range(0, len(metrics), 900):
             self.client.log_batch(rid, metrics=metrics[i : i + 900])
         with tempfile.TemporaryDirectory() as tmp:

@@ -211,6 +211,7 @@ import xarray as xr
 from scipy.signal import lfilter
 from scipy.special import expit
 
+from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.regions import SUBREGIONS, level3_hierarchy, subregions_of
 
 __all__ = ["generate_virtual_conus"]
@@ -564,23 +565,23 @@ def _simulate(
     seed, n_years = int(seed), int(n_years)
     sites_per_subregion, sites_per_focus_l3 = int(sites_per_subregion), int(sites_per_focus_l3)
     if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        raise ConfigurationError(f"ingestion.virtual_conus.seed must be a non-negative integer, got {seed}")
     if n_years < 1:
-        raise ValueError(f"n_years must be >= 1, got {n_years}")
+        raise ConfigurationError(f"ingestion.virtual_conus.n_years must be >= 1, got {n_years}")
     if sites_per_subregion < 0 or sites_per_focus_l3 < 0:
-        raise ValueError("sites_per_subregion and sites_per_focus_l3 must be >= 0")
+        raise ConfigurationError("ingestion.virtual_conus.sites_per_subregion and sites_per_focus_l3 must be >= 0")
 
     table = level3_hierarchy().reset_index(drop=True)
     known = set(table["na_l3code"].astype(str))
     focus = list(dict.fromkeys(str(c).strip() for c in focus_l3_codes))
     unknown = [c for c in focus if c not in known]
     if unknown:
-        raise ValueError(f"focus_l3_codes {unknown} are not level-III codes of the EPA table (e.g. '8.3.5')")
+        raise ConfigurationError(f"ingestion.virtual_conus.focus_l3_codes {unknown} are not level-III codes of the EPA table (e.g. '8.3.5')")
 
     rows, lat, lon = _place_sites(table, sites_per_subregion, sites_per_focus_l3, focus, seed)
     n_sites = len(rows)
     if n_sites == 0:
-        raise ValueError("no sites: set sites_per_subregion > 0 or give focus_l3_codes with sites_per_focus_l3 > 0")
+        raise ConfigurationError("ingestion.virtual_conus has no sites: set sites_per_subregion > 0 or give focus_l3_codes with sites_per_focus_l3 > 0")
     l1 = np.array([str(v) for v in table["na_l1code"].to_numpy()[rows]], dtype=object)
     l2 = np.array([str(v) for v in table["na_l2code"].to_numpy()[rows]], dtype=object)
     l3 = np.array([str(v) for v in table["na_l3code"].to_numpy()[rows]], dtype=object)

@@ -43,7 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.errors import ConfigurationError, UserError
 from synergy_kedro.progress import dask_progress
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ def aggregate_nldas_to_pixels(
     for src, name in variables.items():
         rule = how.get(src, "sum" if src in SUM_VARIABLES else "mean")
         if rule not in ("sum", "mean"):
-            raise ValueError(f"how[{src!r}] must be 'sum' or 'mean', not {rule!r}")
+            raise ConfigurationError(f"how[{src!r}] must be 'sum' or 'mean', not {rule!r}")
         da = ds[src]
         if set(da.dims) != {"time", lat_name, lon_name}:
             raise NldasError(f"{where}: {src} has dims {da.dims}, expected (time, {lat_name}, {lon_name}).")

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.errors import ConfigurationError, UserError
 from synergy_kedro.sources.smap_l3 import ease2_rowcol, ease2_site_ids
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def _site_ids(lat: np.ndarray, lon: np.ndarray, scheme: str, crd: Path) -> tuple
     if scheme == "index":
         return np.array([f"px{i:04d}" for i in range(len(lat))], dtype=object), {}
     if scheme != "ease":
-        raise ValueError(f"site_ids must be 'ease' or 'index', not {scheme!r}")
+        raise ConfigurationError(f"site_ids must be 'ease' or 'index', not {scheme!r}")
     row, col = ease2_rowcol(lat, lon)
     r, c = np.rint(row).astype(np.int64), np.rint(col).astype(np.int64)
     off = np.maximum(np.abs(row - r), np.abs(col - c))
@@ -187,7 +187,7 @@ def read_smap_csv(
     take = slice(None) if index is None else index
     years = sorted(int(y) for y in years)
     if not years:
-        raise ValueError("years is empty")
+        raise ConfigurationError("years is empty")
 
     dates, dyn, tgt = [], {v: [] for v in dynamic}, []
     for year in years:

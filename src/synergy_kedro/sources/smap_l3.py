@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.errors import ConfigurationError, UserError
 from synergy_kedro.progress import progress
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def read_smap_l3(
         ``ease_row``, ``ease_col``, ``eco_l1/2/3`` (``""``: assigned later by pixel centroid).
     """
     if overpass not in ("AM", "PM"):
-        raise ValueError(f"overpass must be 'AM' or 'PM', not {overpass!r}")
+        raise ConfigurationError(f"overpass must be 'AM' or 'PM', not {overpass!r}")
     group, suffix = f"Soil_Moisture_Retrieval_Data_{overpass}", ("" if overpass == "AM" else "_pm")
     granules = _list_granules(files)
     if granules.empty and (start is None or end is None):
@@ -265,7 +265,7 @@ def read_smap_l3(
         px = np.asarray(pixels, dtype=np.int64).reshape(-1, 2)
         bad = (px < 0).any(axis=1) | (px[:, 0] >= grid_shape[0]) | (px[:, 1] >= grid_shape[1])
         if bad.any() or px.size == 0:
-            raise ValueError(f"pixels must be (row, col) inside the grid {tuple(grid_shape)}; bad: {px[bad][:5].tolist()}")
+            raise ConfigurationError(f"pixels must be (row, col) inside the grid {tuple(grid_shape)}; bad: {px[bad][:5].tolist()}")
     win = _window(px, bbox, grid_shape)
     shape = (win[0].stop - win[0].start, win[1].stop - win[1].start)
 
@@ -305,7 +305,7 @@ def read_smap_l3(
     rows, cols = rows_w[r_loc, c_loc], cols_w[r_loc, c_loc]
     site = ease2_site_ids(rows, cols)
     if pd.Index(site).has_duplicates:
-        raise ValueError("pixels lists a (row, col) cell more than once.")
+        raise ConfigurationError("pixels lists a (row, col) cell more than once.")
 
     n = len(site)
     empty = np.full(n, "", dtype=object)
