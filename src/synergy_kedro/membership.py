@@ -7,8 +7,8 @@ Two kinds of scheme:
   of its area (:func:`epa_membership_from_basins`). Level II and I follow from the polygon's own
   published fields ``NA_L2CODE`` / ``NA_L1CODE``; the sub-region letter A–R of the first
   experiment follows from :func:`synergy_kedro.regions.subregion_of`.
-* **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``: read as
-  it is by :func:`synergy_kedro.pipelines.partitioning.nodes.assign_regions`.
+* **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``, as text
+  (:func:`column_labels`; partitioning picks the labels that get a model).
 
 The EPA functions give the Dataset a ``region`` coordinate (str, "" = none). Codes are strings: ``8.1`` and ``8.10`` differ.
 """
@@ -115,6 +115,23 @@ def set_epa_codes(ds: xr.Dataset, codes: pd.DataFrame) -> xr.Dataset:
     region_attrs = {"long_name": "region (EPA sub-region A–R, Fang et al. Table 1)", "scheme": "epa_subregion"}
     coords["region"] = ("site", np.asarray(letters, dtype=object), region_attrs)
     return ds.assign_coords(coords)
+
+
+def column_labels(ds: xr.Dataset, column: str) -> pd.Series:
+    """The text of a (site) variable or coordinate (e.g. ``AGGECOREGION``, ``HUC02``), one label per site.
+
+    Whole numbers print without a decimal point (``1.0`` → ``"1"``), so a numeric HUC column gives
+    the labels a user writes in ``partitioning.regions``; missing values become "".
+    """
+    if column not in ds.variables or ds[column].dims != ("site",):
+        have = sorted(str(k) for k, v in ds.variables.items() if v.dims == ("site",))
+        raise SourceDataError(f"Region column {column!r} is not a (site) variable or coordinate of the Dataset; "
+                              f"(site) columns: {have}.")
+    values = pd.Series(ds[column].values, index=pd.Index(ds["site"].values, name="site"))
+    if pd.api.types.is_numeric_dtype(values):
+        whole = values.dropna().eq(values.dropna().round()).all()
+        return values.map(lambda v: "" if pd.isna(v) else (str(int(v)) if whole else str(v)))
+    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
 
 
 def _epa_fields(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

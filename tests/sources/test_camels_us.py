@@ -189,3 +189,20 @@ def test_static_selection_by_name(sample):
         read_camels_us(sample, basins=["03015500"], static=("dom_land_cover",))
     with pytest.raises(SourceDataError, match="no_such_attr"):
         read_camels_us(sample, basins=["03015500"], static=("no_such_attr",))
+
+
+def test_a_streamflow_file_holding_another_basins_id_is_named(sample, tmp_path):
+    root = copy_basin(sample, tmp_path, "01547700")
+    path = root / "usgs_streamflow" / "01547700_streamflow_qc.txt"
+    path.write_text(path.read_text().replace("01547700 ", "01022500 "))  # another basin's file copied over it
+    with pytest.raises(SourceDataError, match=r"01547700_streamflow_qc\.txt holds gauge_id 01022500, not the 01547700"):
+        read_camels_us(root)
+
+
+def test_duplicate_ids_in_an_attribute_table_are_named(sample, tmp_path):
+    root = copy_basin(sample, tmp_path, "01547700")
+    path = root / "camels_attributes_v2.0" / "camels_topo.txt"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n")
+    with pytest.raises(SourceDataError, match=rf"camels_topo\.txt lists gauge_id {lines[1].split(';')[0]} more than once"):
+        read_camels_us(root)

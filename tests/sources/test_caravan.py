@@ -136,3 +136,12 @@ def test_wrong_root_and_source_are_clear(caravan_root, tmp_path):
         read_caravan(tmp_path)
     with pytest.raises(SourceDataError, match=r"'camelsgb'.*Available sources: \['camels'\]"):
         read_caravan(caravan_root, source="camelsgb")
+
+
+def test_duplicate_ids_in_an_attribute_table_are_named(small_caravan):
+    path = next((small_caravan / "attributes" / "camels").glob("attributes_other_*.csv"))
+    table = pd.read_csv(path, dtype=str)
+    pd.concat([table, table.iloc[[3, 7]]]).to_csv(path, index=False)
+    ids = sorted(table["gauge_id"].iloc[[3, 7]])
+    with pytest.raises(SourceDataError, match=rf"{path.name} lists gauge_id {ids[0]}, {ids[1]} more than once"):
+        read_caravan(small_caravan)

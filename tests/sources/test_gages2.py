@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synergy_kedro.membership import assign_column_regions
+from synergy_kedro.membership import column_labels
 from synergy_kedro.sources import SourceDataError, attach_gages2, read_gages2
 from synergy_kedro.sources.gages2 import read_gages2_table
 
@@ -53,9 +53,10 @@ def test_join_with_caravan_sites(caravan_camels, gages2, caravan_root):
 
 
 def test_column_scheme_on_gages2_labels(caravan_camels, gages2):
-    ds = assign_column_regions(attach_gages2(caravan_camels, gages2, columns=("AGGECOREGION",)), "AGGECOREGION")
-    assert list(ds["region"].values) == list(ds["AGGECOREGION"].values)
-    assert ds["region"].attrs["scheme"] == "AGGECOREGION"
+    ds = attach_gages2(caravan_camels, gages2, columns=("AGGECOREGION",))
+    labels = column_labels(ds, "AGGECOREGION")
+    assert labels.tolist() == [str(v) for v in ds["AGGECOREGION"].values]
+    assert labels.index.tolist() == list(ds["site"].values)
 
 
 def test_absent_sites_columns_and_tables_are_named(caravan_camels, gages2, shared_data):

@@ -13,7 +13,7 @@ import xarray as xr
 from shapely.geometry import Point, box
 
 from synergy_kedro.membership import (
-    assign_column_regions,
+    column_labels,
     assign_epa_regions,
     epa_membership_from_basins,
     epa_membership_from_points,
@@ -129,8 +129,9 @@ def tiny_dataset(**site_columns) -> xr.Dataset:
 
 def test_column_scheme_uses_text_or_whole_numbers():
     ds = tiny_dataset(AGGECOREGION=["NorthEast", "WestMnts", "NorthEast"], huc=[1.0, 17.0, np.nan], x=[0.5, 1.0, 2.0])
-    assert list(assign_column_regions(ds, "AGGECOREGION")["region"].values) == ["NorthEast", "WestMnts", "NorthEast"]
-    assert list(assign_column_regions(ds, "huc")["region"].values) == ["1", "17", ""]
-    assert list(assign_column_regions(ds, "x")["region"].values) == ["0.5", "1.0", "2.0"]
+    assert column_labels(ds, "AGGECOREGION").tolist() == ["NorthEast", "WestMnts", "NorthEast"]
+    assert column_labels(ds, "huc").tolist() == ["1", "17", ""]
+    assert column_labels(ds, "x").tolist() == ["0.5", "1.0", "2.0"]
+    assert column_labels(ds, "x").index.tolist() == ["a", "b", "c"]
     with pytest.raises(SourceDataError, match="'HUC02'.*AGGECOREGION"):
-        assign_column_regions(ds, "HUC02")
+        column_labels(ds, "HUC02")

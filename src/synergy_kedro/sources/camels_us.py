@@ -46,7 +46,7 @@ from synergy_kedro.sources.assemble import (
     place_on_axis,
     resolve_names,
 )
-from synergy_kedro.sources.errors import SourceDataError, require_columns, require_dir, require_ids
+from synergy_kedro.sources.errors import SourceDataError, require_columns, require_dir, require_ids, require_unique_ids
 
 #: 1 ft³ in m³ (the factor of the conversion in the module docstring).
 CUBIC_FEET_TO_M3 = 0.0283168
@@ -203,6 +203,11 @@ def read_streamflow_file(path: Path) -> pd.DataFrame:
     )
     if table[["year", "month", "day", "q_cfs"]].isna().any().any():
         raise SourceDataError(f"{path} has lines with fewer than 5 fields (id year month day Q [flag]); is it a CAMELS streamflow file?")
+    ids = set(table["gauge_id"].str.strip().str.zfill(8))
+    expected = path.name[:8]
+    if ids != {expected}:
+        raise SourceDataError(f"{path} holds gauge_id {', '.join(sorted(ids)[:5])}, not the {expected} of its file "
+                              "name; the file was renamed or copied over another basin's. Restore it from the archive.")
     q = table["q_cfs"].astype(np.float64).where(lambda s: (s != MISSING_Q) & ~table["flag"].fillna("").str.startswith("M"))
     dates = pd.to_datetime(table[["year", "month", "day"]])
     return pd.DataFrame({"q_cfs": q.to_numpy()}, index=pd.DatetimeIndex(dates, name="time"))
@@ -229,7 +234,9 @@ def read_camels_attributes(root: Path) -> pd.DataFrame:
     for path in sorted(folder.glob("camels_*.txt")):
         table = pd.read_csv(path, sep=";", dtype={"gauge_id": str})
         require_columns(table.columns, ["gauge_id"], path)
-        tables.append(table.assign(gauge_id=table["gauge_id"].str.strip().str.zfill(8)).set_index("gauge_id"))
+        ids = table["gauge_id"].str.strip().str.zfill(8)
+        require_unique_ids(ids, path)
+        tables.append(table.assign(gauge_id=ids).set_index("gauge_id"))
     joined = pd.concat(tables, axis=1)
     joined = joined.loc[:, ~joined.columns.duplicated()]
     joined.attrs["folder"] = folder

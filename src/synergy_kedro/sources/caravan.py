@@ -46,7 +46,7 @@ from synergy_kedro.sources.assemble import (
     place_on_axis,
     resolve_names,
 )
-from synergy_kedro.sources.errors import SourceDataError, require_columns, require_dir, require_ids
+from synergy_kedro.sources.errors import SourceDataError, require_columns, require_dir, require_ids, require_unique_ids
 
 #: Caravan variable → canonical name.
 VARIABLE_NAMES: dict[str, str] = {
@@ -179,6 +179,7 @@ def read_caravan_attributes(root: Path, source: str) -> pd.DataFrame:
     for path in paths:
         table = pd.read_csv(path, dtype={"gauge_id": str})
         require_columns(table.columns, ["gauge_id"], path)
+        require_unique_ids(table["gauge_id"], path)
         tables.append(table.set_index("gauge_id"))
     joined = pd.concat(tables, axis=1)
     return joined.loc[:, ~joined.columns.duplicated()]

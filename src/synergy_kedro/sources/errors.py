@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from synergy_kedro.errors import UserError
 
 
@@ -33,6 +35,15 @@ def require_columns(available: Iterable[str], required: Sequence[str], where: Pa
             f"{where} lacks the column(s) {missing}; it has {have}. Check the names requested from this"
             " source (they are matched by name, not position)."
         )
+
+
+def require_unique_ids(ids: Iterable[str], where: Path | str, column: str = "gauge_id") -> None:
+    """Raise naming ``where`` and the ids listed more than once (a join on them would pick one silently)."""
+    series = pd.Series(list(ids), dtype=object)
+    repeated = sorted(series[series.duplicated()].astype(str).unique())
+    if repeated:
+        raise SourceDataError(f"{where} lists {column} {', '.join(repeated[:20])} more than once"
+                              f"{' (and more)' if len(repeated) > 20 else ''}; keep one row per {column}.")
 
 
 def require_ids(available: Iterable[str], required: Sequence[str], where: Path | str, what: str = "basin") -> None:

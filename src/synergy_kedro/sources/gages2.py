@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.sources.errors import SourceDataError, require_dir
+from synergy_kedro.sources.errors import SourceDataError, require_dir, require_unique_ids
 
 TABLE_PREFIX = "gagesII_sept30_2011_conterm_"
 DEFAULT_TABLES = ("BasinID", "Bas_Classif")
@@ -56,8 +56,7 @@ def read_gages2_table(path: Path) -> pd.DataFrame:
         raise SourceDataError(f"{path} has no STAID column (columns: {list(table.columns)[:10]} …); is it a GAGES-II table?")
     table = table.dropna(subset=["STAID"])
     table["STAID"] = table["STAID"].str.strip().str.zfill(8)
-    if table["STAID"].duplicated().any():
-        raise SourceDataError(f"{path} lists STAID {table['STAID'][table['STAID'].duplicated()].iloc[0]} more than once.")
+    require_unique_ids(table["STAID"], path, "STAID")
     return table.set_index("STAID")
 
 

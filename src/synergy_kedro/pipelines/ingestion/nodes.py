@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ import xarray as xr
 from synergy_kedro.canonical import (CanonicalDatasetError, check_periods, drop_sites_without_training_target,
                                      validate_canonical)
 from synergy_kedro.membership import assign_epa_regions
+from synergy_kedro.plausibility import check_runoff_ratio, mask_negative_runoff, mask_sentinels
 from synergy_kedro.virtual_conus import generate_virtual_conus
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 def generate_embedded(ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> xr.Dataset:
     """The embedded virtual-CONUS dataset (no download), sized by ``ingestion.virtual_conus``."""
     ds = generate_virtual_conus(**ingestion.get("virtual_conus", {}))
-    return _finish(ds, features, target, periods, "virtual_conus")
+    return _finish(ds, features, target, periods, "virtual_conus", ingestion)
 
 
 def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion_polygons: gpd.GeoDataFrame,
@@ -34,20 +36,21 @@ def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion
     if columns:
         ds = attach_gages2(ds, gages2_tables, columns)
     ds = assign_epa_regions(ds, ecoregion_polygons)
-    return _finish(ds, features, target, periods, ingestion.get("source", "basins"))
+    return _finish(ds, features, target, periods, ingestion.get("source", "basins"), ingestion)
 
 
 def ingest_pixels(raw_pixels: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any],
                   features: dict, target: str, periods: dict) -> xr.Dataset:
     """Pixels (SMAP) + EPA codes of the polygon holding each pixel centre."""
     ds = assign_epa_regions(raw_pixels, ecoregion_polygons)
-    return _finish(ds, features, target, periods, ingestion.get("source", "pixels"))
+    return _finish(ds, features, target, periods, ingestion.get("source", "pixels"), ingestion)
 
 
 def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], features: dict, target: str,
                   periods: dict) -> xr.Dataset:
     """A canonical dataset packed from another environment's ingestion: checked again, as any source."""
-    return _finish(packed_canonical, features, target, periods, f"packed ({packed_canonical.attrs.get('source', '?')})")
+    return _finish(packed_canonical, features, target, periods,
+                   f"packed ({packed_canonical.attrs.get('source', '?')})", ingestion)
 
 
 def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_layers: xr.Dataset,
@@ -108,7 +111,7 @@ def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_
                 " daily NLDAS-2 forcing averaged over each pixel and static attributes",
                 "quality": sm.attrs.get("quality", "")}
     ds = assign_epa_regions(ds, ecoregion_polygons)
-    return _finish(ds, features, target, periods, source)
+    return _finish(ds, features, target, periods, source, ingestion)
 
 
 def _select_pixels(sm: xr.Dataset, opts: dict, source: str) -> xr.Dataset:
@@ -187,11 +190,27 @@ def _statics(layers: xr.Dataset, bounds: pd.DataFrame, names: list[str], source:
     return static_from_grid(layers, bounds, present).drop_vars("n_cells")
 
 
-def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: str) -> xr.Dataset:
+def _log_sites_without_test_target(ds: xr.Dataset, target: str, test_period: Sequence[str], source: str) -> None:
+    """Such sites still train (the global and local models use them) but cannot be scored: say which."""
+    observed = ds[target].sel(time=slice(*test_period)).notnull().any("time").values
+    if not observed.all():
+        ids = ds["site"].values[~observed]
+        log.warning("%s: %d site(s) have no %s observation in the test period; they train but are not scored: %s",
+                    source, len(ids), target, ", ".join(map(str, ids[:50])))
+
+
+def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: str,
+            ingestion: dict[str, Any] | None = None) -> xr.Dataset:
+    """Checks every source goes through: data model, periods, missing-value codes, physical plausibility."""
     validate_canonical(ds, features["dynamic"], features["static"], [target], source=source)
     check_periods(ds, periods, source)
     ds = ds.sel(time=slice(periods["train"][0], periods["test"][1]))  # nothing outside is ever used
+    ds = mask_sentinels(ds, [*features["dynamic"], *features["static"], target], source)
+    if target == "streamflow":
+        ds = mask_negative_runoff(ds, target, source)
+        ds = check_runoff_ratio(ds, target, periods["train"], (ingestion or {}).get("plausibility") or {}, source)
     ds = drop_sites_without_training_target(ds, target, periods["train"])
+    _log_sites_without_test_target(ds, target, periods["test"], source)
     if "region" in ds.coords:
         ds = ds.drop_vars("region")  # partitioning owns the region of each scheme
     log.info("Ingested %s: %d sites × %d days", source, ds.sizes["site"], ds.sizes["time"])

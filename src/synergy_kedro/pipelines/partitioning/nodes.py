@@ -9,6 +9,7 @@ import xarray as xr
 
 from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.experiment_design import VARIANTS, design_site_sets
+from synergy_kedro.membership import column_labels
 from synergy_kedro.region_schemes import local_model_name, scheme_regions
 from synergy_kedro.regions import subregions_of
 
@@ -34,9 +35,13 @@ def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.Data
         if column not in canonical_dataset.variables:
             raise ConfigurationError(f"partitioning.column={column!r} is not a variable or coordinate of the canonical "
                            f"Dataset (have: {sorted(map(str, canonical_dataset.variables))}).")
-        labels = pd.Series(canonical_dataset[column].values.astype(str), index=table.index)
+        labels = column_labels(canonical_dataset, column).set_axis(table.index)
         wanted = set(scheme_regions(partitioning))
         table["region"] = labels.where(labels.isin(wanted), None)
+        unmodelled = labels[~labels.isin(wanted)].replace("", "(none)").value_counts()
+        if len(unmodelled):
+            log.warning("Sites whose %s label is not in partitioning.regions (label: sites): %s", column,
+                        ", ".join(f"{label}: {n}" for label, n in unmodelled.items()))
     else:
         scheme_regions(partitioning)  # validates the scheme's name
         table["region"] = table["subregion"]
