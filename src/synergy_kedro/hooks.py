@@ -82,7 +82,7 @@ class MlflowTrackingHooks:
 
     def _log_outputs(self, pipeline, catalog) -> None:
         names = pipeline.datasets()
-        skipped = {}
+        skipped, reused, trained = {}, [], 0
         for ns in model_namespaces(names):
             datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
             if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in datasets):
@@ -92,6 +92,12 @@ class MlflowTrackingHooks:
                 skipped[ns] = model.get("skipped")
             else:
                 self._tracker.log_model(ns, model, *rest)
+                trained += 1
+                if model.get("reused"):
+                    reused.append(ns)
+        if reused:
+            log.info("%d of %d models were reused from an earlier run with the same data and settings (not "
+                     "retrained): %s", len(reused), trained, ", ".join(reused))
         if skipped:
             self._tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]

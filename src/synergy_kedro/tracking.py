@@ -97,6 +97,7 @@ class RunTracker:
         rid = run.info.run_id
         params = {"model": name, "region": model.get("region"), "target": model.get("target"),
                   "n_sites": model.get("n_sites"), "n_observations": model.get("n_observations"),
+                  "reused_from_earlier_run": bool(model.get("reused", False)),
                   "inputs.dynamic": model.get("dynamic"), "inputs.static": model.get("static"),
                   **{f"training.{k}": v for k, v in (model.get("config") or {}).items()},
                   **{f"design.{k}": v for k, v in (model.get("design") or {}).items()}}

@@ -1,7 +1,10 @@
 """A killed training run resumes from its checkpoint and ends with the same weights."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+import torch
 
 from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.training import TrainingConfig, TrainingDivergedError, train_lstm
@@ -42,7 +45,28 @@ def test_resumed_run_reaches_the_weights_of_an_uninterrupted_one(tmp_path):
     assert epochs_run == [3, 4]  # only the missing epochs ran
     assert all(np.array_equal(reference[k].numpy(), resumed[k].numpy()) for k in reference)
     assert history["loss"].tolist() == ref_history["loss"].tolist()
-    assert not store.path.exists()  # removed once training completed
+
+
+def test_a_finished_model_is_reused_and_a_shorter_budget_retrains(tmp_path):
+    x, y = _data()
+    store = CheckpointStore(tmp_path / "ckpt.pt")
+    first, first_history = train_lstm(x, y, CONFIG, checkpoints=store)
+    assert store.path.exists()  # the finished state stays
+    epochs_run = []
+    again, again_history = train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=epochs_run.append)
+    assert epochs_run == []  # nothing trained
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    assert again_history["loss"].tolist() == first_history["loss"].tolist()
+    shorter = replace(CONFIG, epochs=2)
+    reference, _ = train_lstm(x, y, shorter)
+    state, _ = train_lstm(x, y, shorter, checkpoints=store, on_epoch_end=epochs_run.append)
+    assert epochs_run == [1, 2]  # a 4-epoch model is not passed off as a 2-epoch one
+    assert all(torch.equal(reference[k], state[k]) for k in reference)
+    epochs_run.clear()
+    store_longer = CheckpointStore(tmp_path / "ckpt2.pt")
+    train_lstm(x, y, CONFIG, checkpoints=store_longer)
+    train_lstm(x, y, replace(CONFIG, epochs=5), checkpoints=store_longer, on_epoch_end=epochs_run.append)
+    assert epochs_run == [5]  # raising epochs continues the finished model
 
 
 def test_checkpoint_of_other_data_is_not_resumed(tmp_path):
@@ -84,7 +108,12 @@ def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
     for (ref_state, ref_history), (state, history) in zip(reference, resumed):
         assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
         assert history["loss"].tolist() == ref_history["loss"].tolist()
-    assert not any(tmp_path.iterdir())  # removed once training completed
+    epochs_run.clear()
+    reused = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+                           on_epoch_end=epochs_run.append)
+    assert epochs_run == []  # the finished group is reused, not retrained
+    for (ref_state, _), (state, _) in zip(reference, reused):
+        assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
 
 
 def test_a_corrupt_checkpoint_is_moved_aside_and_training_starts_over(tmp_path, caplog):

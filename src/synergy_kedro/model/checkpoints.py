@@ -1,10 +1,12 @@
 """Training checkpoints: resume a killed run where it stopped, with the same final weights.
 
-A checkpoint holds everything the next epoch depends on: weights, AdaDelta's running averages,
+A checkpoint holds everything the next epoch depends on: weights, the optimizer's running averages,
 the batch sampler's numpy state, torch's RNG (dropout), the epoch and the history so far. It is
 only reused when its *fingerprint* (training settings except ``epochs``, data shape and a data
-checksum) matches, so changed data or settings never resume a stale run; raising ``epochs``
-continues a finished one. Files are written atomically (temporary file, then rename).
+checksum) matches, so changed data or settings never resume a stale run. The last one is kept
+after training: a rerun with the same data and settings reuses the finished model without
+training, raising ``epochs`` continues it, and a checkpoint with more epochs than asked is
+ignored. Files are written atomically (temporary file, then rename).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class CheckpointStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def load(self, fingerprint: str) -> dict[str, Any] | None:
+    def load(self, fingerprint: str, epochs: int | None = None) -> dict[str, Any] | None:
+        """The saved state if it was made with the same data and settings and at most ``epochs`` epochs."""
         if not self.path.exists():
             return None
         try:
@@ -43,7 +46,14 @@ class CheckpointStore:
         if not isinstance(state, dict) or state.get("fingerprint") != fingerprint:
             log.info("Ignoring checkpoint %s: it was made with other data or settings.", self.path)
             return None
-        log.info("Resuming from %s after epoch %d.", self.path, state["epoch"])
+        if epochs is not None and state["epoch"] > epochs:
+            log.info("Ignoring checkpoint %s: it has trained %d epochs, more than the %d asked.", self.path,
+                     state["epoch"], epochs)
+            return None
+        if epochs is not None and state["epoch"] == epochs:
+            log.info("Reusing the finished model of %s (same data and settings, %d epochs).", self.path, epochs)
+        else:
+            log.info("Resuming from %s after epoch %d.", self.path, state["epoch"])
         return state
 
     def save(self, state: dict[str, Any]) -> None:

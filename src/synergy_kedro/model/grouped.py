@@ -356,7 +356,8 @@ def train_grouped(
     check_each_step = device.type == "cpu" if check_every_step is None else check_every_step
     index_cache: dict[tuple[int, ...], torch.Tensor] = {}
     key = _group_fingerprint(config, datasets, seeds, precision) if checkpoints else ""
-    first_epoch = _resume(checkpoints.load(key) if checkpoints else None, params, optimizer, streams, histories)
+    first_epoch = _resume(checkpoints.load(key, config.epochs) if checkpoints else None, params, optimizer, streams,
+                          histories)
 
     def as_index(rows: list[int]) -> torch.Tensor:
         key = tuple(rows)
@@ -435,9 +436,9 @@ def train_grouped(
         log.info("Trained %s (grouped, %d models): %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
                  label, n_models, s.n_sites, s.batch, config.batch_size, config.epochs, s.n_iter,
                  histories[g][-1]["loss"])
-        results.append((state, pd.DataFrame(histories[g])))
-    if checkpoints:
-        checkpoints.clear()
+        history = pd.DataFrame(histories[g])
+        history.attrs["reused"] = first_epoch > config.epochs
+        results.append((state, history))
     return results
 
 

@@ -105,8 +105,8 @@ def train_lstm(
     Returns the state dict and a per-epoch history (epoch, loss = mean batch RMSE in normalised
     units, batch_size = the batch after hydroDL's cap at the site count, iterations, seconds).
     With ``checkpoints`` the state is saved every ``config.checkpoint_every`` epochs and a rerun
-    resumes from it, reaching the same weights as an uninterrupted run on CPU; the checkpoint is
-    removed once training completes. With ``evaluate`` and ``config.eval_every`` = k, every k-th
+    resumes from it, reaching the same weights as an uninterrupted run on CPU; the last checkpoint
+    stays, so a rerun with the same data and settings reuses the finished model. With ``evaluate`` and ``config.eval_every`` = k, every k-th
     epoch (and the last) adds ``evaluate``'s scores of the current weights to its history row
     (learning curves); the training itself is unchanged by it.
     """
@@ -124,7 +124,7 @@ def train_lstm(
     n_iter, batch = plan.iterations, plan.batch_size
     rows: list[dict] = []
     key = fingerprint(config, x, y) if checkpoints else ""
-    resumed = checkpoints.load(key) if checkpoints else None
+    resumed = checkpoints.load(key, config.epochs) if checkpoints else None
     if resumed:
         model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
@@ -179,9 +179,9 @@ def train_lstm(
                 on_epoch_end(epoch)
     log.info("Trained %s: %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
              label, n_sites, batch, config.batch_size, config.epochs, n_iter, rows[-1]["loss"] if rows else float("nan"))
-    if checkpoints:
-        checkpoints.clear()
-    return {k: v.detach().cpu() for k, v in model.state_dict().items()}, pd.DataFrame(rows)
+    history = pd.DataFrame(rows)
+    history.attrs["reused"] = first_epoch > config.epochs  # a finished model of an earlier run, not retrained
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}, history
 
 
 def predict_lstm(

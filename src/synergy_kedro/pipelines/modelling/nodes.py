@@ -49,7 +49,8 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     evaluate = _evaluator(config, model_inputs, canonical_dataset, train_sites, features, target, periods,
                           normalisation_stats, evaluation)
     state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
-    return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}, history
+    return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
+            "reused": bool(history.attrs.get("reused", False))}, history
 
 
 def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model: dict, train_sites: dict,
@@ -178,6 +179,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
                                 checkpoints=checkpoint, evaluators=evaluators)
     for (ns, sites, _, y), (state, history) in zip(pending, results):
         record = model_record(sites, features, target, config)
-        outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum())}
+        outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
+                                  "reused": bool(history.attrs.get("reused", False))}
         outputs[f"{ns}.training_history"] = history
     return outputs

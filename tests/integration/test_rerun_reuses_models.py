@@ -1,0 +1,60 @@
+"""A rerun with unchanged data and settings reuses the finished models; a changed setting retrains."""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow.tracking import MlflowClient
+
+from tests.integration.test_global_vs_local import TINY
+from tests.kedro_project import copy_project, inside, tracking_uri
+
+MODELS = ["global", "local_F", "local_K"]
+
+
+class _Messages(logging.Handler):
+    """What the tracking hooks log (Kedro's logging setup keeps pytest's caplog out)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _run(project, params):
+    handler = _Messages()
+    with KedroSession.create(project_path=project, runtime_params=params) as session:
+        hooks_log = logging.getLogger("synergy_kedro.hooks")
+        hooks_log.addHandler(handler)
+        try:
+            session.run(pipeline_name="global_vs_local")
+        finally:
+            hooks_log.removeHandler(handler)
+    models = {name: torch.load(project / f"data/06_models/{name}/model.pt", weights_only=False) for name in MODELS}
+    return models, " ".join(handler.messages)
+
+
+def test_second_run_trains_nothing_and_a_changed_setting_retrains(tmp_path):
+    project = copy_project(tmp_path / "project")
+    with inside(project):
+        bootstrap_project(project)
+        first, _ = _run(project, TINY)
+        second, said = _run(project, TINY)
+        assert "3 of 3 models were reused from an earlier run" in said
+        for name in MODELS:
+            assert second[name]["reused"] and not first[name]["reused"]
+            assert all(torch.equal(first[name]["state_dict"][k], second[name]["state_dict"][k])
+                       for k in first[name]["state_dict"])
+        changed, said = _run(project, {**TINY, "training": {**TINY["training"], "hidden_size": 6}})
+        assert "were reused" not in said
+        assert not any(changed[name]["reused"] for name in MODELS)
+        assert changed["global"]["state_dict"]["head.weight"].shape == (1, 6)
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    reused_flags = sorted(r.data.params["reused_from_earlier_run"] for r in runs if "mlflow.parentRunId" in r.data.tags)
+    assert reused_flags == ["False"] * 6 + ["True"] * 3
