@@ -40,9 +40,23 @@ def _choice_error(kwargs: dict[str, Any]) -> ConfigurationError | None:
     return None
 
 
+def _interrupted() -> None:
+    """Let the tracking hooks close the run (Kedro has no hook for KeyboardInterrupt)."""
+    from synergy_kedro.settings import HOOKS
+
+    for hook in HOOKS:
+        if hasattr(hook, "on_interrupt"):
+            hook.on_interrupt()
+
+
 def _run(*args: Any, **kwargs: Any) -> Any:
     try:
         return kedro_run.callback(*args, **kwargs)
+    except KeyboardInterrupt:
+        _interrupted()
+        click.secho("\nInterrupted. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
+                    "same command again to train only the rest.", fg="yellow", err=True)
+        raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - re-raised unless it is a user error
         error = user_error_in(exc) or _choice_error(kwargs)
         if error is None:

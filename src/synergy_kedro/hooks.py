@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ class MlflowTrackingHooks:
         self._conf: dict[str, Any] = {}
         self._project_path = Path.cwd()
         self._tracker: RunTracker | None = None
+        self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
+        self._started = 0.0
 
     @hook_impl
     def after_context_created(self, context) -> None:
@@ -61,6 +64,8 @@ class MlflowTrackingHooks:
                 "kedro_session_id": str(run_params.get("session_id")), "runner": str(run_params.get("runner"))}
         params = catalog.load("parameters") if catalog.exists("parameters") else {}
         run_id = self._tracker.start(name, tags, params)
+        self._running = (pipeline, catalog)
+        self._started = time.time()
         log.info("MLflow parent run %s in %s", run_id, uri)
 
     @hook_impl
@@ -80,14 +85,32 @@ class MlflowTrackingHooks:
             self._tracker.end("FAILED")
             self._tracker = None
 
+    def _written_by_this_run(self, catalog, name: str) -> bool:
+        """Whether the file behind ``name`` was (re)written since this run started (1 s of clock slack)."""
+        filepath = (catalog.get(name)._describe() or {}).get("filepath")  # noqa: SLF001 - the dataset's own path
+        return filepath is None or Path(filepath).stat().st_mtime >= self._started - 1.0
+
+    def on_interrupt(self) -> None:
+        """Ctrl-C (Kedro calls no hook for it): log the models that finished, end the parent run KILLED."""
+        if self._tracker and self._running:
+            try:
+                self._log_outputs(*self._running)
+            except Exception:  # noqa: BLE001 - the interruption is what the user must see
+                log.exception("Could not log the finished models of the interrupted run to MLflow.")
+            self._tracker.end("KILLED")
+            self._tracker = None
+
     def _log_outputs(self, pipeline, catalog) -> None:
         names = pipeline.datasets()
         skipped, reused, trained = {}, [], 0
         for ns in model_namespaces(names):
             datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
-            if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in datasets):
+            required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
+            if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in required):
                 continue
-            model, *rest = (catalog.load(d) for d in datasets)
+            if not self._written_by_this_run(catalog, f"{ns}.model"):
+                continue  # an earlier run's model (this run failed or stopped before training it)
+            model, *rest = (catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets)
             if model.get("state_dict") is None:
                 skipped[ns] = model.get("skipped")
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import torch
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
@@ -54,7 +55,14 @@ def test_second_run_trains_nothing_and_a_changed_setting_retrains(tmp_path):
         assert "were reused" not in said
         assert not any(changed[name]["reused"] for name in MODELS)
         assert changed["global"]["state_dict"]["head.weight"].shape == (1, 6)
+        broken = {**TINY, "ingestion": {"virtual_conus": {**TINY["ingestion"]["virtual_conus"], "n_years": 0}}}
+        with pytest.raises(Exception, match="n_years must be >= 1"):
+            _run(project, broken)
     client = MlflowClient(tracking_uri=tracking_uri(project))
     runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
     reused_flags = sorted(r.data.params["reused_from_earlier_run"] for r in runs if "mlflow.parentRunId" in r.data.tags)
     assert reused_flags == ["False"] * 6 + ["True"] * 3
+    parents = sorted((r for r in runs if "mlflow.parentRunId" not in r.data.tags), key=lambda r: r.info.start_time)
+    assert [p.info.status for p in parents] == ["FINISHED"] * 3 + ["FAILED"]
+    # the failed run trained nothing: the models on disk are an earlier run's and are not attached to it
+    assert not [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[-1].info.run_id]

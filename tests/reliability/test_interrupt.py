@@ -1,0 +1,63 @@
+"""Ctrl-C during `kedro run`: the parent run ends KILLED with the finished models logged; a rerun keeps them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+import yaml
+from mlflow.tracking import MlflowClient
+
+from tests.kedro_project import copy_project, tracking_uri
+
+PARAMS = {
+    "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
+                                    "focus_l3_codes": ["8.3.5", "9.4.2"], "n_years": 2, "start": "2010-01-01"}},
+    "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
+    "training": {"hidden_size": 8, "epochs": 300, "iterations_per_epoch": 3, "checkpoint_every": 5},
+}
+MODELS = ["global", "local_F", "local_K"]
+
+
+def _start(project) -> subprocess.Popen:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
+    # A process started in the background inherits an ignored SIGINT, and Python then never raises
+    # KeyboardInterrupt; restore the default so the child behaves as `kedro run` in a terminal.
+    return subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def test_ctrl_c_ends_the_run_killed_and_the_rerun_trains_only_the_rest(tmp_path):
+    project = copy_project(tmp_path / "project")
+    (project / "conf/local/parameters.yml").write_text(yaml.safe_dump(PARAMS))
+    run = _start(project)
+    models = project / "data/06_models"
+    deadline = time.monotonic() + 600
+    while not any((models / m / "model.pt").exists() for m in MODELS):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    finished = sorted(m for m in MODELS if (models / m / "model.pt").exists())
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=300)
+    assert run.returncode == 130, stderr[-3000:]
+    assert "Interrupted. Finished models are kept" in stderr and "Traceback" not in stderr
+    assert len(finished) < len(MODELS)
+
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert parent.info.status == "KILLED"
+    logged = sorted(r.data.tags["model"] for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id)
+    assert logged == sorted(m for m in MODELS if (models / m / "model.pt").exists())
+
+    rerun = _start(project)
+    _, stderr = rerun.communicate(timeout=900)
+    assert rerun.returncode == 0, stderr[-3000:]
+    records = {m: torch.load(models / m / "model.pt", weights_only=False) for m in MODELS}
+    assert sorted(m for m, r in records.items() if r["reused"]) == sorted(logged)
