@@ -11,6 +11,7 @@ import pandas as pd
 from kedro.framework.hooks import hook_impl
 
 from synergy_kedro import structure_config
+from synergy_kedro.run_lock import RunLock
 from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,37 @@ class PipelineStructureHooks:
 
         structure_config.remember(context.config_loader["parameters"])
         pipelines._is_data_loaded = False  # noqa: SLF001 - rebuild with this run's regions and ROIs
+
+
+class RunLockHooks:
+    """Holds :class:`~synergy_kedro.run_lock.RunLock` on the run's output folder from start to end."""
+
+    def __init__(self) -> None:
+        self._folder = Path("data")
+        self._lock: RunLock | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        outputs = context.config_loader["globals"].get("outputs", "data")
+        self._folder = Path(context.project_path) / outputs
+
+    @hook_impl(tryfirst=True)  # before the MLflow parent run exists: a refused run leaves no trace
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self._lock = RunLock(self._folder)
+        self._lock.acquire()
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        self.on_interrupt()
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self.on_interrupt()
+
+    def on_interrupt(self) -> None:
+        if self._lock:
+            self._lock.release()
+            self._lock = None
 
 
 class MlflowTrackingHooks:

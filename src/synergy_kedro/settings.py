@@ -1,9 +1,9 @@
 """Project settings: the tracking hooks and the config files Kedro should read."""
 
-from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks
+from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks
 from synergy_kedro.parallel_threads import ParallelThreadsHooks
 
-HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), MlflowTrackingHooks())
+HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), RunLockHooks(), MlflowTrackingHooks())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
