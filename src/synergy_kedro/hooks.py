@@ -12,6 +12,7 @@ from kedro.framework.hooks import hook_impl
 
 from synergy_kedro import structure_config
 from synergy_kedro.run_lock import RunLock
+from synergy_kedro.run_summary import run_summary
 from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class MlflowTrackingHooks:
         self._tracker: RunTracker | None = None
         self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
         self._started = 0.0
+        self.last_run: tuple[str, str] | None = None  # (tracking URI, parent run id) of the latest run
 
     @hook_impl
     def after_context_created(self, context) -> None:
@@ -85,6 +87,7 @@ class MlflowTrackingHooks:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self.last_run = None
         if not self._conf.get("enabled", True):
             return
         uri = resolve_tracking_uri(self._conf.get("tracking_uri"), self._project_path)
@@ -96,6 +99,7 @@ class MlflowTrackingHooks:
                 "kedro_session_id": str(run_params.get("session_id")), "runner": str(run_params.get("runner"))}
         params = catalog.load("parameters") if catalog.exists("parameters") else {}
         run_id = self._tracker.start(name, tags, params)
+        self.last_run = (uri, run_id)
         self._running = (pipeline, catalog)
         self._started = time.time()
         log.info("MLflow parent run %s in %s", run_id, uri)
@@ -167,3 +171,31 @@ def _layer(catalog, name: str) -> str | None:
     except Exception:  # noqa: BLE001 - a memory dataset has no metadata
         return None
     return (metadata.get("kedro-viz") or {}).get("layer")
+
+
+class RunSummaryHooks:
+    """Prints :func:`~synergy_kedro.run_summary.run_summary` when a pipeline has written a paper report."""
+
+    REPORTS = ("global_vs_local_paper_report", "similar_vs_dissimilar_paper_report")
+
+    def __init__(self, tracking: MlflowTrackingHooks) -> None:
+        self._tracking = tracking
+
+    @hook_impl(trylast=True)  # after the tracking hooks closed the run
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        names = [n for n in self.REPORTS if n in pipeline.datasets() and catalog.exists(n)]
+        if not names:
+            return
+        reports = {n: catalog.load(n) for n in names}
+        folders = [_relative(Path((catalog.get(n)._describe() or {}).get("filepath", ".")).parent)  # noqa: SLF001
+                   for n in names]
+        uri, run_id = self._tracking.last_run or (None, None)
+        print(run_summary(reports, folders, uri, run_id), flush=True)  # noqa: T201 - the console block is the point
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory (the project) where it lies below it, as a user types it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

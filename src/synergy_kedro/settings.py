@@ -1,9 +1,10 @@
 """Project settings: the tracking hooks and the config files Kedro should read."""
 
-from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks
+from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks, RunSummaryHooks
 from synergy_kedro.parallel_threads import ParallelThreadsHooks
 
-HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), RunLockHooks(), MlflowTrackingHooks())
+_TRACKING = MlflowTrackingHooks()
+HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), RunLockHooks(), _TRACKING, RunSummaryHooks(_TRACKING))
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

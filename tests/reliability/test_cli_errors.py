@@ -63,3 +63,14 @@ def test_an_unknown_env_or_pipeline_lists_the_valid_ones(project, args, message)
     assert message in " ".join(done.stderr.split())
     assert "similar_vs_dissimilar" in done.stderr or "smap_hydrodl" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_finished_run_ends_with_the_verdict_the_reports_and_the_mlflow_command(project):
+    tiny = ["--params", "training.epochs=1,training.hidden_size=8,training.iterations_per_epoch=2,"
+            "ingestion.virtual_conus.sites_per_subregion=3"]
+    done = _kedro_run(project, "--pipeline", "global_vs_local", *tiny)
+    assert done.returncode == 0, done.stderr[-3000:]
+    tail = done.stdout[-4000:]
+    assert "# Global vs local (soil_moisture): this run beside Fang et al. (2022)" in tail
+    assert "| RMSE" in tail and "Reports: data/08_reporting/global_vs_local" in tail
+    assert "mlflow ui --backend-store-uri sqlite:///" in tail
