@@ -159,6 +159,9 @@ class MlflowTrackingHooks:
                      "retrained): %s", len(reused), trained, ", ".join(reused))
         if skipped:
             self._tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
+        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table"):
+            if table in names and catalog.exists(table):
+                self._tracker.log_pooled(table, catalog.load(table))
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
         paths = catalog.to_config()[0]
         for name in reports:

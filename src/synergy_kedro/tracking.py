@@ -128,6 +128,23 @@ class RunTracker:
         self.logged_models.add(name)
         return rid
 
+    def log_pooled(self, name: str, table: pd.DataFrame) -> None:
+        """The pooled ("All") row(s) of a comparison table as parent-run metrics, so kedro runs compare in MLflow.
+
+        ``global_vs_local_table`` gives ``global_vs_local.RMSE_share_global_better`` …; the
+        similar-vs-dissimilar tables one set per pair (``svd_all_data.local_vs_close.RMSE_p`` …).
+        """
+        pooled = table[table["region"].astype(str) == "All"]
+        metrics = []
+        for _, row in pooled.iterrows():
+            prefix = name.removesuffix("_table")
+            if "pair" in row:
+                prefix += "." + str(row["pair"]).replace(" ", "_")
+            metrics += [Metric(f"{prefix}.{col}", float(value), 0, 0) for col, value in row.items()
+                        if col not in ("region", "pair") and pd.notna(value) and isinstance(value, (int, float))]
+        for i in range(0, len(metrics), 900):
+            self.client.log_batch(self.parent_id, metrics=metrics[i : i + 900])
+
     def log_table(self, name: str, table: pd.DataFrame) -> None:
         """A small table built at logging time (e.g. skipped models) as ``reports/<name>.csv``."""
         self.client.log_text(self.parent_id, table.to_csv(index=False), f"reports/{name}.csv")

@@ -87,6 +87,10 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     assert {"reports/global_vs_local/boxplots.png", "reports/global_vs_local/comparison.csv",
             "reports/global_vs_local/comparison.md"} <= {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
     assert "reports/skipped_models.csv" in reports
+    pooled = pd.read_csv(finished_run / "data/08_reporting/global_vs_local/comparison.csv",
+                         dtype={"region": str}).set_index("region").loc["All"]
+    for column in ("RMSE_median_global", "RMSE_share_global_better", "RMSE_p", "R_N"):
+        assert parent.data.metrics[f"global_vs_local.{column}"] == pytest.approx(pooled[column])
 
 
 def test_kedro_viz_build_succeeds(finished_run):

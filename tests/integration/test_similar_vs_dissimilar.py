@@ -102,3 +102,7 @@ def test_mlflow_has_a_nested_run_per_model(finished_run):
     for variant in ("all_data", "size_controlled"):
         reports = {a.path for a in client.list_artifacts(parent.info.run_id, f"reports/similar_vs_dissimilar/{variant}")}
         assert f"reports/similar_vs_dissimilar/{variant}/boxplots.png" in reports
+        table = pd.read_csv(finished_run / f"data/08_reporting/similar_vs_dissimilar/{variant}/comparison.csv",
+                            dtype={"region": str})
+        row = table[(table["region"] == "All") & (table["pair"] == "local vs close")].iloc[0]
+        assert parent.data.metrics[f"svd_{variant}.local_vs_close.RMSE_N"] == row["RMSE_N"]
