@@ -91,7 +91,9 @@ class RunTracker:
     def log_model(self, name: str, model: dict, history: pd.DataFrame, site_metrics: pd.DataFrame,
                   train_sites: dict) -> str:
         """A nested run with the model's params, loss curve, test metrics and files."""
+        started, ended = model.get("trained") or (None, None)  # the training's own wall-clock span
         run = self.client.create_run(self.experiment_id, run_name=name,
+                                     start_time=int(started * 1000) if started else None,
                                      tags={"mlflow.parentRunId": self.parent_id, "model": name,
                                            "region": str(model.get("region")), "skipped": str(bool(model.get("skipped")))})
         rid = run.info.run_id
@@ -124,7 +126,7 @@ class RunTracker:
             (Path(tmp) / "train_sites.json").write_text(json.dumps(train_sites, indent=1))
             for f in ("site_metrics.csv", "training_history.csv", "train_sites.json"):
                 self.client.log_artifact(rid, str(Path(tmp) / f))
-        self.client.set_terminated(rid, "FINISHED")
+        self.client.set_terminated(rid, "FINISHED", end_time=int(ended * 1000) if ended else None)
         self.logged_models.add(name)
         return rid
 

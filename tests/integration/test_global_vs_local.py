@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
+import torch
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
@@ -78,6 +79,9 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     children = {r.data.tags["model"]: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
     assert sorted(children) == ["global", "local_F", "local_K"]
     child = children["local_F"]
+    record = torch.load(finished_run / "data/06_models/local_F/model.pt", weights_only=False)
+    assert child.info.start_time == int(record["trained"][0] * 1000)  # the training's span, not the logging's
+    assert child.info.end_time == int(record["trained"][1] * 1000)
     assert child.data.params["region"] == "F" and child.data.params["n_sites"] == "6"
     assert [m.step for m in client.get_metric_history(child.info.run_id, "train_loss")] == [1, 2]
     assert "test_median_RMSE" in child.data.metrics

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from collections.abc import Sequence
 
@@ -48,9 +49,10 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     y = target_array(model_inputs, train_sites["sites"], target, periods["train"])
     evaluate = _evaluator(config, model_inputs, canonical_dataset, train_sites, features, target, periods,
                           normalisation_stats, evaluation)
+    started = time.time()
     state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
     return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
-            "reused": bool(history.attrs.get("reused", False))}, history
+            "reused": bool(history.attrs.get("reused", False)), "trained": (started, time.time())}, history
 
 
 def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model: dict, train_sites: dict,
@@ -168,6 +170,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
         pending.append((ns, sites, x, y))
     evaluators = [_evaluator(config, model_inputs, canonical_dataset, sites, features, target, periods,
                              normalisation_stats, evaluation) for _, sites, _, _ in pending]
+    started = time.time()
     if len(pending) == 1:
         ns, sites, x, y = pending[0]
         results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
@@ -177,9 +180,11 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
         results = train_grouped([(x, y) for _, _, x, y in pending], config,
                                 labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
                                 checkpoints=checkpoint, evaluators=evaluators)
+    finished = time.time()
     for (ns, sites, _, y), (state, history) in zip(pending, results):
         record = model_record(sites, features, target, config)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
-                                  "reused": bool(history.attrs.get("reused", False))}
+                                  "reused": bool(history.attrs.get("reused", False)),
+                                  "trained": (started, finished)}
         outputs[f"{ns}.training_history"] = history
     return outputs
