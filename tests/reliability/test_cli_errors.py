@@ -74,3 +74,5 @@ def test_a_finished_run_ends_with_the_verdict_the_reports_and_the_mlflow_command
     assert "# Global vs local (soil_moisture): this run beside Fang et al. (2022)" in tail
     assert "| RMSE" in tail and "Reports: data/08_reporting/global_vs_local" in tail
     assert "mlflow ui --backend-store-uri sqlite:///" in tail
+    console = done.stdout + done.stderr
+    assert "register_new_resolver" not in console and "contain '.' characters" not in console  # a quiet console
