@@ -27,6 +27,7 @@ import torch
 import xarray as xr
 
 from synergy_kedro.model.arrays import input_array, target_array
+from synergy_kedro.model.sampling import epoch_plan
 from synergy_kedro.model.training import train_lstm
 from synergy_kedro.pipelines.modelling.nodes import skill_evaluator, training_config
 
@@ -78,17 +79,20 @@ def main() -> None:
                                target, periods, stats, params["evaluation"], config)
     out = args.out or REPO / f"data/{args.env}/learning_curves/{args.model}_{args.optimizer}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
+    plan = epoch_plan(x.shape[0], x.shape[1], min(config.window, x.shape[1]), config.batch_size, 1,
+                      config.iterations_per_epoch, None)
+    print(f"{args.model} of {args.env}: {x.shape[0]} sites, batch {plan.batch_size}, {plan.iterations} updates/epoch, "
+          f"{config.optimizer} lr {args.learning_rate or 'default'}, hidden {config.hidden_size}, "
+          f"{torch.get_num_threads()} threads, budget {args.minutes} min → {out}", flush=True)
     started = time.perf_counter()
-    scored = {"n": 0}
+    epoch = {"now": 1}  # the epoch in training: the evaluator scores it, then on_epoch_end moves on
     writer_file = out.open("w", newline="")
     writer = None
 
     def record(state: dict) -> dict:
         nonlocal writer
         scores = evaluate(state)
-        scored["n"] += 1
-        epoch = scored["n"] * args.eval_every
-        row = {"epoch": epoch, "updates": epoch * plan_iterations[0], **scores,
+        row = {"epoch": epoch["now"], "updates": epoch["now"] * plan.iterations, **scores,
                "minutes": round((time.perf_counter() - started) / 60, 2), "optimizer": args.optimizer,
                "learning_rate": args.learning_rate, "hidden_size": config.hidden_size}
         if writer is None:
@@ -99,18 +103,11 @@ def main() -> None:
         print(", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
         return scores
 
-    def stop_when_spent(epoch: int) -> None:
-        if (time.perf_counter() - started) / 60 >= args.minutes and epoch % args.eval_every == 0:
+    def stop_when_spent(done: int) -> None:
+        epoch["now"] = done + 1
+        if (time.perf_counter() - started) / 60 >= args.minutes and done % args.eval_every == 0:
             raise BudgetSpent
 
-    from synergy_kedro.model.sampling import epoch_plan
-
-    plan = epoch_plan(x.shape[0], x.shape[1], min(config.window, x.shape[1]), config.batch_size, 1,
-                      config.iterations_per_epoch, None)
-    plan_iterations = [plan.iterations]
-    print(f"{args.model} of {args.env}: {x.shape[0]} sites, batch {plan.batch_size}, {plan.iterations} updates/epoch, "
-          f"{config.optimizer} lr {args.learning_rate or 'default'}, hidden {config.hidden_size}, "
-          f"{torch.get_num_threads()} threads, budget {args.minutes} min → {out}", flush=True)
     try:
         train_lstm(x, y, config, label=args.model, evaluate=record, on_epoch_end=stop_when_spent)
     except BudgetSpent:

@@ -90,8 +90,6 @@ def run(target: str, experiment: str, env: str | None, packed: Path, tiny: bool 
     params = {"target": target, "ingestion": {"source": "packed"}, "packed_file": str(packed.resolve()),
               "global_vs_local": {"seed_repeats": 1}, **block,
               **({"periods": TINY_PERIODS} if tiny else {})}
-    if experiment == "similar_vs_dissimilar":
-        params["training"] = {"grouped": True}
     with _session(project, env, params) as session:
         outputs = session.load_context().config_loader["globals"].get("outputs", "data")
         session.run(pipeline_name=experiment)

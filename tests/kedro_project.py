@@ -22,6 +22,16 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def run_pipeline(project: Path, pipeline: str, runtime_params: dict) -> None:
+    """``kedro run --pipeline <pipeline>`` with ``runtime_params`` in a real session of ``project`` (call inside it)."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
+        session.run(pipeline_name=pipeline)
+
+
 @contextmanager
 def inside(project: Path) -> Iterator[Path]:
     """Work in ``project`` with MLflow tracking to its own SQLite file; restore cwd and env after."""

@@ -123,7 +123,7 @@ class MlflowTrackingHooks:
 
     def _written_by_this_run(self, catalog, name: str) -> bool:
         """Whether the file behind ``name`` was (re)written since this run started (1 s of clock slack)."""
-        filepath = (catalog.get(name)._describe() or {}).get("filepath")  # noqa: SLF001 - the dataset's own path
+        filepath = _filepath(catalog, name)
         return filepath is None or Path(filepath).stat().st_mtime >= self._started - 1.0
 
     def on_interrupt(self) -> None:
@@ -163,9 +163,14 @@ class MlflowTrackingHooks:
             if table in names and catalog.exists(table):
                 self._tracker.log_pooled(table, catalog.load(table))
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
-        paths = catalog.to_config()[0]
         for name in reports:
-            self._tracker.log_report_file(paths[name]["filepath"])
+            self._tracker.log_report_file(_filepath(catalog, name))
+
+
+def _filepath(catalog, name: str) -> str | None:
+    """The file behind a (materialised) dataset, as the dataset itself resolved it."""
+    path = (catalog.get(name)._describe() or {}).get("filepath")  # noqa: SLF001 - the dataset's own description
+    return None if path is None else str(path)
 
 
 def _layer(catalog, name: str) -> str | None:
@@ -190,8 +195,7 @@ class RunSummaryHooks:
         if not names:
             return
         reports = {n: catalog.load(n) for n in names}
-        folders = [_relative(Path((catalog.get(n)._describe() or {}).get("filepath", ".")).parent)  # noqa: SLF001
-                   for n in names]
+        folders = [_relative(Path(_filepath(catalog, n) or ".").parent) for n in names]
         uri, run_id = self._tracking.last_run or (None, None)
         print(run_summary(reports, folders, uri, run_id), flush=True)  # noqa: T201 - the console block is the point
 

@@ -21,12 +21,17 @@ CURVE_PREFIX = "test_median_"
 CONVERGENCE_COLUMNS = ["model", "updates", "epochs", "metric", "last", "change", "tolerance", "converged"]
 
 
+def with_updates(history: pd.DataFrame) -> pd.DataFrame:
+    """The history with the model's cumulative updates after each epoch (the curves' x axis)."""
+    return history.assign(updates=history["iterations"].cumsum())
+
+
 def evaluated(history: pd.DataFrame, metric: str) -> pd.DataFrame:
     """The rows of a history where ``metric`` was scored, with the model's cumulative updates."""
     column = CURVE_PREFIX + metric
     if history.empty or column not in history:
         return history.iloc[:0].assign(updates=[])
-    rows = history.assign(updates=history["iterations"].cumsum())
+    rows = with_updates(history)
     return rows[rows[column].notna()]
 
 
@@ -87,13 +92,12 @@ def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequen
         for i, (name, history) in enumerate(histories.items()):
             if history.empty:
                 continue
-            points = (history.assign(updates=history["iterations"].cumsum()) if panel == "loss"
-                      else evaluated(history, panel))
+            points = with_updates(history) if panel == "loss" else evaluated(history, panel)
             column = "loss" if panel == "loss" else CURVE_PREFIX + panel
             bold = name == "global"
-            ax.plot(points["updates"], points[column], color="black" if bold else palette(i % 20), lw=2.2 if bold else 0.9,
-                    alpha=1 if bold else 0.7, label=name, marker="o" if panel != "loss" and len(points) < 30 else None,
-                    ms=2.5, zorder=3 if bold else 2)
+            ax.plot(points["updates"], points[column], color="black" if bold else palette(i % 20),
+                    lw=2.2 if bold else 0.9, alpha=1 if bold else 0.7, label=name,
+                    marker="o" if panel != "loss" and len(points) < 30 else None, ms=2.5, zorder=3 if bold else 2)
         ax.set_xlabel("updates")
         ax.set_ylabel("training loss (normalised RMSE)" if panel == "loss" else f"median test {panel}")
         ax.grid(alpha=0.3)

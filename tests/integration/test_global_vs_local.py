@@ -9,11 +9,9 @@ import sys
 import pandas as pd
 import pytest
 import torch
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
 
-from tests.kedro_project import copy_project, inside, tracking_uri
+from tests.kedro_project import copy_project, inside, run_pipeline, tracking_uri
 
 TINY = {
     "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
@@ -28,9 +26,7 @@ TINY = {
 def finished_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("gvl") / "project")
     with inside(project):
-        bootstrap_project(project)
-        with KedroSession.create(project_path=project, runtime_params=TINY) as session:
-            session.run(pipeline_name="global_vs_local")
+        run_pipeline(project, "global_vs_local", TINY)
         yield project
 
 
@@ -110,9 +106,7 @@ def test_a_column_scheme_given_at_run_time_builds_one_local_model_per_label(tmp_
     params = {**TINY, "partitioning": {"scheme": "column", "column": "eco_l2", "regions": ["8.3", "9.4"],
                                        "min_sites": 5}}
     with inside(project):
-        bootstrap_project(project)
-        with KedroSession.create(project_path=project, runtime_params=params) as session:
-            session.run(pipeline_name="global_vs_local")
+        run_pipeline(project, "global_vs_local", params)
     assert sorted(p.name for p in (project / "data/06_models").iterdir()) == ["global", "local_8_3", "local_9_4"]
     sets = json.loads((project / "data/05_model_input/global/train_sites.json").read_text())
     regions = pd.read_csv(project / "data/03_primary/site_regions.csv", dtype=str).set_index("site")
@@ -125,9 +119,7 @@ def test_seed_repeats_give_the_spread_of_the_pooled_result(tmp_path):
     project = copy_project(tmp_path / "project")
     params = {**TINY, "global_vs_local": {"seed_repeats": 3}}
     with inside(project):
-        bootstrap_project(project)
-        with KedroSession.create(project_path=project, runtime_params=params) as session:
-            session.run(pipeline_name="global_vs_local")
+        run_pipeline(project, "global_vs_local", params)
     seeds = pd.read_csv(project / "data/08_reporting/global_vs_local/seed_variability.csv")
     assert list(seeds["repeat"]) == [0, 1, 2]
     assert seeds["RMSE_N"].tolist() == [12, 12, 12]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
 
 from tests.integration.test_global_vs_local import TINY
-from tests.kedro_project import copy_project, inside, tracking_uri
+from tests.kedro_project import copy_project, inside, run_pipeline, tracking_uri
 
 CURVES = {**TINY, "training": {**TINY["training"], "epochs": 3, "eval_every": 2, "grouped": True},
           "evaluation": {"convergence_tolerance": {"soil_moisture": 1.0}}}
@@ -19,9 +17,7 @@ CURVES = {**TINY, "training": {**TINY["training"], "epochs": 3, "eval_every": 2,
 def curves_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("curves") / "project")
     with inside(project):
-        bootstrap_project(project)
-        with KedroSession.create(project_path=project, runtime_params=CURVES) as session:
-            session.run(pipeline_name="global_vs_local")
+        run_pipeline(project, "global_vs_local", CURVES)
         yield project
 
 

@@ -7,16 +7,13 @@ import torch
 
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
+from tests.model.synthetic import series
 
 CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=5, seed=3, device="cpu")
 
 
 def _data(n_sites, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_sites, 60, 3)).astype("float32")
-    y = (0.8 * x[..., 0] - 0.5 * x[..., 1]).astype("float32")
-    y[:, ::3] = np.nan
-    return x, y
+    return series(n_sites, n_time=60, seed=seed)
 
 
 def _scorer(x, y, calls):

@@ -8,6 +8,7 @@ import torch
 
 from synergy_kedro.model.grouped import GroupedLSTMFunction, train_grouped
 from synergy_kedro.model.training import TrainingConfig, TrainingDivergedError, predict_lstm, train_lstm
+from tests.model.synthetic import series
 
 CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=3, seed=3,
                         iterations_per_epoch=None, device="cpu")
@@ -16,12 +17,7 @@ CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epo
 ATOL = 2e-5
 
 
-def _data(n_sites, n_time=80, seed=0, n_features=3):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_sites, n_time, n_features)).astype("float32")
-    y = (0.8 * x[..., 0] - 0.5 * x[..., 1]).astype("float32")
-    y[:, ::3] = np.nan
-    return x, y
+_data = series
 
 
 def _assert_same_model(grouped, alone, x):

@@ -10,16 +10,13 @@ from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.stacked_optimizers import StackedAdadelta, StackedAdam
 from synergy_kedro.model.training import TrainingConfig, train_lstm
+from tests.model.synthetic import series
 
 CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=2, seed=3, device="cpu")
 
 
 def _data(n_sites, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_sites, 60, 3)).astype("float32")
-    y = (0.8 * x[..., 0] - 0.5 * x[..., 1]).astype("float32")
-    y[:, ::3] = np.nan
-    return x, y
+    return series(n_sites, n_time=60, seed=seed)
 
 
 @pytest.mark.parametrize("cls,torch_cls,lr", [(StackedAdadelta, torch.optim.Adadelta, 1.0),

@@ -4,17 +4,14 @@ import pytest
 from synergy_kedro.errors import ConfigurationError
 
 from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
+from tests.model.synthetic import series
 
 CONFIG = TrainingConfig(hidden_size=8, dropout=0.0, window=10, batch_size=8, epochs=3, seed=3,
                         iterations_per_epoch=20, device="cpu")
 
 
 def _data(seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(6, 80, 3)).astype("float32")
-    y = (0.8 * x[..., 0] - 0.5 * x[..., 1]).astype("float32")
-    y[:, ::3] = np.nan
-    return x, y
+    return series(6, seed=seed)
 
 
 def test_training_is_deterministic_on_cpu():

@@ -36,8 +36,9 @@ relative and grow slowly with the number of steps (the tests bound them after a 
 Batches are padded to the largest (padded columns carry no target, so no loss or gradient).
 Epochs run in lockstep: in epoch e, step i evaluates only the models with more than i batches
 per epoch (their parameters are sliced out of the stack for that step, so a finished model costs
-nothing and neither draws batches nor dropout masks nor updates its optimizer state). Every model therefore sees exactly the batches it would
-see alone. The history's ``seconds`` is the wall time of the group's epoch.
+nothing and neither draws batches nor dropout masks nor updates its optimizer state). Every model
+therefore sees exactly the batches it would see alone. The history's ``seconds`` is the wall time
+of the group's epoch.
 
 **Devices.** CPU and CUDA. On CUDA the training arrays go to the device once through pinned
 memory, dropout masks come from per-model CUDA generators (reproducible, but not the sequential

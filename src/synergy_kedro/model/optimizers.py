@@ -11,20 +11,9 @@ from collections.abc import Iterable
 
 import torch
 
-from synergy_kedro.errors import ConfigurationError
-
 OPTIMIZERS = ("adadelta", "adam")
 #: torch's default learning rates, used when ``training.learning_rate`` is null.
 DEFAULT_LEARNING_RATE = {"adadelta": 1.0, "adam": 1e-3}
-
-
-def check_optimizer(name: object, learning_rate: object) -> None:
-    if name not in OPTIMIZERS:
-        raise ConfigurationError(f"training.optimizer is {name!r}; it must be one of {', '.join(OPTIMIZERS)}.")
-    if learning_rate is not None and not (isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
-                                          and learning_rate > 0):
-        raise ConfigurationError(f"training.learning_rate is {learning_rate!r}; it must be null (the optimizer's "
-                                 "default) or a number > 0.")
 
 
 def learning_rate(name: str, configured: float | None) -> float:

@@ -24,15 +24,19 @@ class StackedOptimizer:
     def __init__(self, params: dict[str, torch.Tensor], lr: float) -> None:
         self.params, self.lr = params, lr
         self.state = {slot: {k: torch.zeros_like(v) for k, v in params.items()} for slot in self.slots}
-        n_models = next(iter(params.values())).shape[0]
-        self.steps = torch.zeros(n_models, dtype=torch.float64)  # updates per model (host; Adam's bias correction)
+        first = next(iter(params.values()))
+        # Updates per model (Adam's bias correction), on the parameters' device: a step never waits for the GPU.
+        self.steps = torch.zeros(first.shape[0], dtype=torch.float64, device=first.device)
 
     @torch.no_grad()
     def step(self, grads: dict[str, torch.Tensor], rows: torch.Tensor | None) -> None:
         """Apply ``grads`` (one row per stepped model, in ``rows`` order); ``rows`` None = all models."""
-        host_rows = slice(None) if rows is None else rows.cpu()
-        self.steps[host_rows] += 1
-        steps = self.steps[host_rows]
+        if rows is None:
+            self.steps += 1
+            steps = self.steps
+        else:
+            self.steps.index_add_(0, rows, torch.ones(rows.shape, dtype=self.steps.dtype, device=rows.device))
+            steps = self.steps.index_select(0, rows)
         for name, param in self.params.items():
             slots = [self.state[s][name] for s in self.slots]
             if rows is None:
@@ -48,10 +52,10 @@ class StackedOptimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        return {"steps": self.steps.clone(), **{s: {k: v.cpu() for k, v in t.items()} for s, t in self.state.items()}}
+        return {"steps": self.steps.cpu().clone(), **{s: {k: v.cpu() for k, v in t.items()} for s, t in self.state.items()}}
 
     def load_state_dict(self, saved: dict) -> None:
-        self.steps.copy_(saved["steps"])
+        self.steps.copy_(saved["steps"].to(self.steps.device))
         for slot, tensors in self.state.items():
             for k, v in saved[slot].items():
                 tensors[k].copy_(v.to(tensors[k].device))

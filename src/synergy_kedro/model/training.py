@@ -23,7 +23,7 @@ from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
 from .lstm import HydroLSTM, check_dropout_method
-from .optimizers import check_optimizer, make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer
 from .sampling import epoch_plan, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,10 @@ class TrainingConfig:
         _require("dropout", self.dropout,
                  lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1, "a number in [0, 1)")
         check_dropout_method(self.dropout_method)
-        check_optimizer(self.optimizer, self.learning_rate)
+        _require("optimizer", self.optimizer, lambda v: v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}")
+        _require("learning_rate", self.learning_rate,
+                 lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0),
+                 "null (the optimizer's default) or a number > 0")
 
 
 def _require(key: str, value: object, ok: Callable[[object], bool], allowed: str) -> None:
@@ -106,9 +109,9 @@ def train_lstm(
     units, batch_size = the batch after hydroDL's cap at the site count, iterations, seconds).
     With ``checkpoints`` the state is saved every ``config.checkpoint_every`` epochs and a rerun
     resumes from it, reaching the same weights as an uninterrupted run on CPU; the last checkpoint
-    stays, so a rerun with the same data and settings reuses the finished model. With ``evaluate`` and ``config.eval_every`` = k, every k-th
-    epoch (and the last) adds ``evaluate``'s scores of the current weights to its history row
-    (learning curves); the training itself is unchanged by it.
+    stays, so a rerun with the same data and settings reuses the finished model. With ``evaluate``
+    and ``config.eval_every`` = k, every k-th epoch (and the last) adds ``evaluate``'s scores of the
+    current weights to its history row (learning curves); the training itself is unchanged by it.
     """
     n_sites, n_time, n_features = x.shape
     window = min(config.window, n_time)
