@@ -18,7 +18,7 @@ PARAMS = {
     "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
                                     "focus_l3_codes": ["8.3.5", "9.4.2"], "n_years": 2, "start": "2010-01-01"}},
     "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
-    "training": {"hidden_size": 8, "epochs": 150, "iterations_per_epoch": 3, "checkpoint_every": 5},
+    "training": {"hidden_size": 8, "epochs": 300, "iterations_per_epoch": 3, "checkpoint_every": 5},
 }
 MODELS = ["global", "local_F", "local_K"]
 
