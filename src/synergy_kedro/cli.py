@@ -14,6 +14,7 @@ from typing import Any
 import click
 from kedro.framework.cli.project import run as kedro_run
 
+from synergy_kedro import interruption
 from synergy_kedro.errors import ConfigurationError, user_error_in
 
 
@@ -50,9 +51,11 @@ def _interrupted() -> None:
 
 
 def _run(*args: Any, **kwargs: Any) -> Any:
+    interruption.install()
     try:
         return kedro_run.callback(*args, **kwargs)
     except KeyboardInterrupt:
+        interruption.caught()
         _interrupted()
         click.secho("\nInterrupted. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
                     "same command again to train only the rest.", fg="yellow", err=True)
@@ -66,6 +69,8 @@ def _run(*args: Any, **kwargs: Any) -> Any:
                     "fix what the message names and run again (finished models are kept and reused).",
                     err=True)
         raise SystemExit(1) from None
+    finally:
+        interruption.caught()
 
 
 cli.add_command(click.Command(name="run", params=kedro_run.params, callback=_run, help=kedro_run.help,

@@ -1,0 +1,61 @@
+"""A Ctrl-C swallowed by a library still reaches the caller (netCDF4 1.7.5 loses some)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from synergy_kedro import interruption
+
+
+def _swallowing_read() -> None:
+    """What netCDF4 does to a KeyboardInterrupt raised while it checks a read's status."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here and raises
+    except KeyboardInterrupt:
+        pass
+
+
+def _work_after_the_read(seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def default_sigint():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    interruption.caught()
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_without_the_handler_a_swallowed_ctrl_c_is_lost(default_sigint):
+    _swallowing_read()
+    assert _work_after_the_read(0.6) >= 0.6  # the run would go on and finish
+
+
+def test_a_swallowed_ctrl_c_is_raised_again_within_the_resend_interval(default_sigint):
+    assert interruption.install()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _swallowing_read()
+        _work_after_the_read(5)
+    assert time.monotonic() - started < 3 * interruption.RESEND_S + 0.1
+    interruption.caught()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert _work_after_the_read(3 * interruption.RESEND_S) >= 3 * interruption.RESEND_S  # no resend once caught
+
+
+def test_an_ignored_sigint_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert not interruption.install()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
