@@ -83,3 +83,11 @@ def test_unreachable_mlflow_server_fails_fast_with_advice(monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
     with pytest.raises(TrackingUnavailableError, match="cannot be reached.*enabled: false"):
         RunTracker("http://127.0.0.1:9", "synergy_kedro", None)
+
+
+def test_a_damaged_mlflow_database_is_named_with_what_to_do(tmp_path):
+    db = tmp_path / "mlflow.db"
+    db.write_bytes(b"not sqlite at all " * 200)
+    with pytest.raises(TrackingUnavailableError, match=rf"MLflow database {tmp_path}/mlflow.db cannot be used .*"
+                                                       rf"move it aside \(mv {tmp_path}/mlflow.db"):
+        RunTracker(f"sqlite:///{db}", "synergy_kedro", None)

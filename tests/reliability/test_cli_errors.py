@@ -35,7 +35,8 @@ def test_missing_raw_folder_prints_the_message_not_a_traceback(project):
 def test_a_bad_parameter_names_the_parameter_and_the_choices(project):
     done = _kedro_run(project, "--pipeline", "global_vs_local", "--params", "partitioning.scheme=huc")
     assert done.returncode == 1
-    assert "partitioning.scheme='huc' is not known" in done.stderr
+    assert "partitioning.scheme is 'huc': Input should be 'epa' or 'column'" in done.stderr
+    assert "nothing has run" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
 
 

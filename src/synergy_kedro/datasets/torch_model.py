@@ -7,12 +7,13 @@ laptop. Written atomically, like every file this project produces.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import torch
 from kedro.io import AbstractDataset, DatasetError
+
+from synergy_kedro.atomic import write_atomically
 
 
 class TorchModelDataset(AbstractDataset[dict, dict]):
@@ -28,13 +29,10 @@ class TorchModelDataset(AbstractDataset[dict, dict]):
 
     def save(self, data: dict) -> None:
         path = Path(self._filepath)
-        path.parent.mkdir(parents=True, exist_ok=True)
         state = data.get("state_dict")
         if state is not None:
             data = {**data, "state_dict": {k: v.detach().cpu() for k, v in state.items()}}
-        tmp = path.with_suffix(path.suffix + ".part")
-        torch.save(data, tmp)
-        os.replace(tmp, path)
+        write_atomically(path, lambda tmp: torch.save(data, tmp))
 
     def _exists(self) -> bool:
         return Path(self._filepath).exists()

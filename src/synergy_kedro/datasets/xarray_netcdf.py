@@ -8,12 +8,13 @@ leaves a truncated netCDF that a later run would trust.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import xarray as xr
 from kedro.io import AbstractDataset, DatasetError
+
+from synergy_kedro.atomic import write_atomically
 
 
 class XarrayNetCDFDataset(AbstractDataset[xr.Dataset, xr.Dataset]):
@@ -33,13 +34,11 @@ class XarrayNetCDFDataset(AbstractDataset[xr.Dataset, xr.Dataset]):
 
     def save(self, data: xr.Dataset) -> None:
         path = Path(self._filepath)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".part")
-        data.to_netcdf(tmp, **self._save_args)
-        os.replace(tmp, path)
+        write_atomically(path, lambda tmp: data.to_netcdf(tmp, **self._save_args))
 
     def _exists(self) -> bool:
         return Path(self._filepath).exists()
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "load_args": self._load_args, "save_args": self._save_args}
+

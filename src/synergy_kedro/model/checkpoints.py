@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from synergy_kedro.atomic import write_atomically
+
 log = logging.getLogger(__name__)
 
 
@@ -57,10 +59,7 @@ class CheckpointStore:
         return state
 
     def save(self, state: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(self.path.suffix + ".part")
-        torch.save(state, tmp)
-        os.replace(tmp, self.path)
+        write_atomically(self.path, lambda tmp: torch.save(state, tmp))
 
     def part(self, index: int) -> CheckpointStore:
         """A sibling file for part ``index`` of a job (a grouped run's passes): ``checkpoint.pass1.pt``."""
