@@ -55,8 +55,10 @@ def test_second_run_trains_nothing_and_a_changed_setting_retrains(tmp_path):
         assert "were reused" not in said
         assert not any(changed[name]["reused"] for name in MODELS)
         assert changed["global"]["state_dict"]["head.weight"].shape == (1, 6)
-        broken = {**TINY, "ingestion": {"virtual_conus": {**TINY["ingestion"]["virtual_conus"], "n_years": 0}}}
-        with pytest.raises(Exception, match="n_years must be >= 1"):
+        # valid parameters (so the run starts) that fail in the ingestion node
+        broken = {**TINY, "ingestion": {"virtual_conus": {**TINY["ingestion"]["virtual_conus"],
+                                                          "focus_l3_codes": ["99.9.9"]}}}
+        with pytest.raises(Exception, match=r"focus_l3_codes \['99.9.9'\] are not level-III codes"):
             _run(project, broken)
     client = MlflowClient(tracking_uri=tracking_uri(project))
     runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])

@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.metrics import site_metrics
-from synergy_kedro.model.checkpoints import CheckpointStore
+from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
@@ -52,7 +52,8 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     started = time.time()
     state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
     return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
-            "reused": bool(history.attrs.get("reused", False)), "trained": (started, time.time())}, history
+            "reused": bool(history.attrs.get("reused", False)), "trained": (started, time.time()),
+            "fingerprint": fingerprint(config, x, y)}, history
 
 
 def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model: dict, train_sites: dict,
@@ -181,10 +182,10 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
                                 labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
                                 checkpoints=checkpoint, evaluators=evaluators)
     finished = time.time()
-    for (ns, sites, _, y), (state, history) in zip(pending, results):
+    for (ns, sites, x, y), (state, history) in zip(pending, results):
         record = model_record(sites, features, target, config)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
                                   "reused": bool(history.attrs.get("reused", False)),
-                                  "trained": (started, finished)}
+                                  "trained": (started, finished), "fingerprint": fingerprint(config, x, y)}
         outputs[f"{ns}.training_history"] = history
     return outputs
