@@ -100,3 +100,18 @@ def test_the_validated_parameters_are_frozen():
     params = validate_parameters(_parameters())
     with pytest.raises(Exception):
         params.training.epochs = 3  # type: ignore[misc]
+
+
+def test_the_second_experiment_overrides_only_the_keys_it_sets():
+    from synergy_kedro.parameters import merged_training
+
+    params = _parameters()
+    merged = merged_training(params["training"], params["similar_vs_dissimilar"]["training"])
+    assert merged["epochs"] == params["similar_vs_dissimilar"]["training"]["epochs"]
+    assert {k: v for k, v in merged.items() if k != "epochs"} == {k: v for k, v in params["training"].items()
+                                                                    if k != "epochs"}
+    params["similar_vs_dissimilar"]["training"]["hiden_size"] = 8
+    assert "- similar_vs_dissimilar.training.hiden_size: not a parameter" in _error(params)
+    params = _parameters()
+    params["similar_vs_dissimilar"]["training"]["window"] = {"soil_moisture": 5000, "streamflow": 365}
+    assert "similar_vs_dissimilar.training.window is 5000 days for soil_moisture" in _error(params)

@@ -6,8 +6,9 @@ nothing and overwrote every model, an impossible date failed deep in pandas. Her
 keys and checks types and ranges; the checks that span blocks (the window fits in the training
 period, the test period follows it, per-target values exist for the run's target) run on the
 whole. :func:`validate_parameters` turns every failure into one :class:`ConfigurationError` that
-names each key, its value and what is allowed. The YAML holds the defaults; the models hold none
-except for keys an environment may leave out on purpose (said beside each).
+names each key, its value and what is allowed. The YAML holds the defaults; the models hold none,
+except that the second experiment's ``training`` block holds only what it changes (the rest comes
+from ``training``, see :func:`merged_training`) and source-specific ingestion blocks are optional.
 """
 
 from __future__ import annotations
@@ -87,10 +88,9 @@ class Training(Block):
     learning_rate: Annotated[float, Field(gt=0)] | None
     eval_every: Positive | None
     checkpoint_every: Positive
-    # Keys the second experiment's block may leave to `training`; their defaults are the YAML's.
-    precision: Literal["fp32", "bf16", "tf32"] = "fp32"
-    grouped: bool = False
-    max_models_per_pass: Positive | None = None
+    precision: Literal["fp32", "bf16", "tf32"]
+    grouped: bool
+    max_models_per_pass: Positive | None
 
     @field_validator("device")
     @classmethod
@@ -103,6 +103,33 @@ class Training(Block):
             except RuntimeError:
                 raise ValueError(f"{value!r} is not a torch device: use auto, cpu, cuda or cuda:<n>") from None
         return value
+
+
+class TrainingOverride(Block):
+    """The second experiment's ``training``: only the keys it changes; the rest come from ``training``."""
+
+    hidden_size: Positive | None = None
+    dropout: Annotated[float, Field(ge=0, lt=1)] | None = None
+    dropout_method: Literal["weights", "outputs"] | None = None
+    epochs: Positive | None = None
+    seed: int | None = None
+    window: _per_target(Positive) | None = None
+    batch_size: _per_target(Positive) | None = None
+    iterations_per_epoch: Positive | None = None
+    min_iterations: Positive | None = None
+    device: str | None = None
+    optimizer: Literal["adadelta", "adam"] | None = None
+    learning_rate: Annotated[float, Field(gt=0)] | None = None
+    eval_every: Positive | None = None
+    checkpoint_every: Positive | None = None
+    precision: Literal["fp32", "bf16", "tf32"] | None = None
+    grouped: bool | None = None
+    max_models_per_pass: Positive | None = None
+
+
+def merged_training(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``training`` with the keys ``overrides`` sets (a null there means "as in ``training``")."""
+    return {**training, **{k: v for k, v in (overrides or {}).items() if v is not None}}
 
 
 class Features(Block):
@@ -170,7 +197,7 @@ class SimilarVsDissimilar(Block):
     min_sites: Positive
     size_controlled: list[bool]
     seed: int
-    training: Training
+    training: TrainingOverride = TrainingOverride()
 
 
 class Parameters(Block):
@@ -189,8 +216,9 @@ class Parameters(Block):
     @model_validator(mode="after")
     def _fits_the_target(self) -> Parameters:
         problems = []
-        for block, training in (("training", self.training), ("similar_vs_dissimilar.training",
-                                                              self.similar_vs_dissimilar.training)):
+        second = Training.model_validate(merged_training(self.training.model_dump(),
+                                                         self.similar_vs_dissimilar.training.model_dump()))
+        for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
                 if _value_for(getattr(training, key), self.target) is None:
                     problems.append(f"{block}.{key} has no value for target {self.target}")

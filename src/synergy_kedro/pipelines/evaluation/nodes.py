@@ -133,10 +133,9 @@ def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table
 
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
-                                       similar: dict, periods: dict, ingestion: dict,
+                                       similar: dict, training: dict, periods: dict, ingestion: dict,
                                        convergence: pd.DataFrame | None = None) -> str:
-    """This run's second experiment beside the paper's finding, per variant."""
-    training = similar.get("training", {})
+    """This run's second experiment beside the paper's finding, per variant (``training``: its models' settings)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
                 "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
                 **_training_settings(training, target)}

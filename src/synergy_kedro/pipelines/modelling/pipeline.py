@@ -13,10 +13,10 @@ SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats"}
 SHARED_PARAMETERS = {"params:features", "params:target", "params:periods", "params:training", "params:evaluation"}
 
 
-def model_template() -> Pipeline:
+def model_template(training: str = "params:training") -> Pipeline:
     return Pipeline([
         node(train_model,
-             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", "params:training",
+             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", training,
               "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation"],
              ["model", "training_history"], name="train"),
         node(predict_model,
@@ -29,8 +29,14 @@ def model_template() -> Pipeline:
 def create_pipeline(namespace: str, training: str = "params:training", **kwargs) -> Pipeline:
     """One model's pipeline under ``namespace``; shared data and parameters stay un-prefixed.
 
-    ``training`` names the parameter block with the training settings, so an experiment can train
-    its many models with its own budget.
+    ``training`` names the training settings: the ``params:training`` block, or a shared dataset
+    (the second experiment's ``training`` with its overrides), so an experiment can train its many
+    models with its own budget.
     """
-    parameters = {name: name for name in SHARED_PARAMETERS} | {"params:training": training}
-    return pipeline(model_template(), namespace=namespace, inputs=SHARED_INPUTS, parameters=parameters)
+    parameters = {name: name for name in SHARED_PARAMETERS if name != "params:training"}
+    if training.startswith("params:"):
+        parameters[training] = training
+        inputs = SHARED_INPUTS
+    else:
+        inputs = SHARED_INPUTS | {training}
+    return pipeline(model_template(training), namespace=namespace, inputs=inputs, parameters=parameters)

@@ -4,7 +4,8 @@ Kedro builds a pipeline's structure before it reads parameters, so the ROIs that
 are read from conf when the pipeline is registered (:func:`configured_rois`); at run time the
 target and ``size_controlled`` choose which of them train. With
 ``similar_vs_dissimilar.training.grouped: true`` (or ``training.grouped``) the four sets of each
-(variant, ROI) are trained together in one node.
+(variant, ROI) are trained together in one node. The models train with ``training`` overridden by
+``similar_vs_dissimilar.training`` (only the keys it sets).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kedro.pipeline import Pipeline, node
 
 from synergy_kedro import structure_config
 from synergy_kedro.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
+from synergy_kedro.parameters import merged_training
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_site_sets
@@ -30,7 +32,14 @@ def site_sets(namespaces: list[str]) -> Pipeline:
     ])
 
 
-TRAINING = "params:similar_vs_dissimilar.training"
+#: The training settings of this experiment's models: ``training`` with this experiment's overrides.
+TRAINING = "similar_vs_dissimilar_training"
+
+
+def training_settings() -> Pipeline:
+    """One visible node, so ``kedro viz`` shows where the second experiment's settings come from."""
+    return Pipeline([node(merged_training, ["params:training", "params:similar_vs_dissimilar.training"], TRAINING,
+                          name="similar_vs_dissimilar_training")])
 
 
 def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", grouped: bool | None = None,
@@ -46,5 +55,5 @@ def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", grouped:
     else:
         models = sum((modelling.pipeline.create_pipeline(ns, training=TRAINING) for ns in namespaces), Pipeline([]))
     return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
-            + feature_engineering.pipeline.create_pipeline() + site_sets(namespaces) + models
+            + feature_engineering.pipeline.create_pipeline() + site_sets(namespaces) + training_settings() + models
             + evaluation.pipeline.similar_vs_dissimilar_comparisons(list(rois)))
