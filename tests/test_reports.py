@@ -77,3 +77,14 @@ def test_headline_says_how_often_the_direction_holds_across_seeds():
     assert headline.endswith("Over the 3 seeds it holds with 1, is reversed with 1 and is not significant with 1.")
     one_seed = global_vs_local_report(_gvl_table(0.9, 1e-6), seeds.iloc[:1], "soil_moisture", {})
     assert "Over the" not in one_seed
+
+
+def test_the_report_says_how_many_test_sites_the_comparison_left_out():
+    seeds = pd.DataFrame({"repeat": [0], "RMSE_median_global": [0.02], "RMSE_median_local": [0.027],
+                          "RMSE_share_global_better": [0.9]})
+    table = _gvl_table(0.9, 1e-6).assign(test_sites=[4, 34])
+    text = global_vs_local_report(table, seeds, "soil_moisture", {})
+    assert "30 of the global model's 34 test sites are compared; the other 4 have fewer observations" in text
+    text = global_vs_local_report(table.assign(test_sites=[3, 30]), seeds, "soil_moisture", {})
+    assert "All 30 test sites are compared." in text
+    assert "test sites are compared" not in global_vs_local_report(_gvl_table(0.9, 1e-6), seeds, "soil_moisture", {})

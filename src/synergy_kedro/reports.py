@@ -73,6 +73,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}."
         + _per_seed(seed_table, primary), "",
         *_convergence(convergence),
+        *_unscored(pooled, metrics),
         _markdown(rows), "",
         "Paper values are pooled over CONUS as reported (statistic per metric in "
         "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
@@ -85,6 +86,18 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
                   _spread(seed_table, primary), ""]
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
+
+
+def _unscored(pooled: pd.Series, metrics: list[str]) -> list[str]:
+    """A line saying how many of the global model's test sites the comparison could not use."""
+    if "test_sites" not in pooled or not metrics:
+        return []
+    total, compared = int(pooled["test_sites"]), int(pooled[f"{metrics[0]}_N"])
+    if compared >= total:
+        return [f"All {total} test sites are compared.", ""]
+    return [f"{compared} of the global model's {total} test sites are compared; the other {total - compared} "
+            "have fewer observations in the test period than `evaluation.min_obs`, or lie in a region "
+            "without a local model (see `comparison.csv`, column `test_sites`).", ""]
 
 
 def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping,

@@ -33,11 +33,18 @@ def compare_global_vs_local(
     regions = scheme_regions(partitioning)
     table = paired_comparison(glob, local, region_of_site, metrics, names=("global", "local"),
                               region_order=regions)
-    markdown = comparison_markdown(table, pfmt=".1e")
+    table["test_sites"] = _test_sites(table.index, glob.index, region_of_site)
+    markdown = comparison_markdown(table.drop(columns="test_sites"), pfmt=".1e")
     log.info("Global vs local (%s), test period:\n%s", target, markdown)
     figure = comparison_figure({"global": glob.loc[glob.index.isin(local.index)], "local": local}, region_of_site,
                                metrics, region_order=regions, title=f"Global vs local: {target}")
     return table.reset_index(), markdown, figure
+
+
+def _test_sites(rows: pd.Index, sites: pd.Index, region_of_site: pd.Series) -> list[int]:
+    """The global model's test sites per row (scored or not), so a report can say how many were left out."""
+    counts = region_of_site.reindex(sites).value_counts()
+    return [len(sites) if row == "All" else int(counts.get(row, 0)) for row in rows]
 
 
 def compare_similar_vs_dissimilar(
