@@ -185,7 +185,7 @@ class Partitioning(Block):
     min_sites: Positive
     scheme: Literal["epa", "column"]
     column: str | None
-    regions: list[str | int] | None
+    regions: Literal["all"] | list[str | int] | None
 
 
 class GlobalVsLocal(Block):
