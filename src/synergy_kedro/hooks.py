@@ -14,6 +14,7 @@ from synergy_kedro import structure_config
 from synergy_kedro.run_lock import RunLock
 from synergy_kedro.run_summary import run_summary
 from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
+from synergy_kedro.tracking_models import TrainingData
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class MlflowTrackingHooks:
         self._tracker: RunTracker | None = None
         self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
         self._started = 0.0
+        self._params: dict[str, Any] = {}
         self.last_run: tuple[str, str] | None = None  # (tracking URI, parent run id) of the latest run
 
     @hook_impl
@@ -98,6 +100,7 @@ class MlflowTrackingHooks:
         tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),
                 "kedro_session_id": str(run_params.get("session_id")), "runner": str(run_params.get("runner"))}
         params = catalog.load("parameters") if catalog.exists("parameters") else {}
+        self._params = params
         run_id = self._tracker.start(name, tags, params)
         self.last_run = (uri, run_id)
         self._running = (pipeline, catalog)
@@ -139,6 +142,7 @@ class MlflowTrackingHooks:
     def _log_outputs(self, pipeline, catalog) -> None:
         names = pipeline.datasets()
         skipped, reused, trained = {}, [], 0
+        data = None  # built at the first model to log
         for ns in model_namespaces(names):
             datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
             required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
@@ -150,7 +154,8 @@ class MlflowTrackingHooks:
             if model.get("state_dict") is None:
                 skipped[ns] = model.get("skipped")
             else:
-                self._tracker.log_model(ns, model, *rest)
+                data = data or self._training_data(catalog)
+                self._tracker.log_model(ns, model, *rest, data)
                 trained += 1
                 if model.get("reused"):
                     reused.append(ns)
@@ -165,6 +170,15 @@ class MlflowTrackingHooks:
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
         for name in reports:
             self._tracker.log_report_file(_filepath(catalog, name))
+
+    def _training_data(self, catalog) -> TrainingData:
+        """What every model of the run shares: its data's source and files, period and normalisation."""
+        files = {name: str(Path(_filepath(catalog, name)).resolve()) if catalog.exists(name) else None
+                 for name in ("canonical_dataset", "model_inputs")}
+        stats = catalog.load("normalisation_stats") if catalog.exists("normalisation_stats") else {}
+        return TrainingData(source=str((self._params.get("ingestion") or {}).get("source", "unknown")),
+                            canonical=files["canonical_dataset"], period=self._params["periods"]["train"],
+                            normalisation_stats=stats, model_inputs=files["model_inputs"])
 
 
 def _filepath(catalog, name: str) -> str | None:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
 from synergy_kedro.errors import UserError
 from synergy_kedro.metrics import METRIC_COLUMNS
+from synergy_kedro.tracking_models import TrainingData, dataset_input, log_network
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,12 @@ class RunTracker:
         return self.parent_id
 
     def log_model(self, name: str, model: dict, history: pd.DataFrame, site_metrics: pd.DataFrame,
-                  train_sites: dict) -> str:
-        """A nested run with the model's params, loss curve, test metrics and files."""
+                  train_sites: dict, data: TrainingData) -> str:
+        """A nested run with the model's params, loss curve, test metrics, files, training data and network.
+
+        The network is a logged model (:mod:`synergy_kedro.tracking_models`) rather than a file, so
+        the UI lists it and ``mlflow.pytorch.load_model`` gives it back.
+        """
         started, ended = model.get("trained") or (None, None)  # the training's own wall-clock span
         run = self.client.create_run(self.experiment_id, run_name=name,
                                      start_time=int(started * 1000) if started else None,
@@ -106,7 +110,8 @@ class RunTracker:
         if model.get("skipped"):
             params["skipped_reason"] = model["skipped"]
         params.update(_epoch_plan_params(history))
-        self._log_params(rid, flatten(params))
+        flat = flatten(params)
+        self._log_params(rid, flat)
         metrics = [Metric("train_loss", float(row.loss), 0, int(row.epoch)) for row in history.itertuples()
                    if pd.notna(row.loss)]
         metrics += _curve_metrics(history)
@@ -118,14 +123,15 @@ class RunTracker:
         for i in range(0, len(metrics), 900):
             self.client.log_batch(rid, metrics=metrics[i : i + 900])
         with tempfile.TemporaryDirectory() as tmp:
-            if model.get("state_dict") is not None:
-                torch.save(model, Path(tmp) / "model.pt")
-                self.client.log_artifact(rid, str(Path(tmp) / "model.pt"), "model")
             site_metrics.to_csv(Path(tmp) / "site_metrics.csv", index=False)
             history.to_csv(Path(tmp) / "training_history.csv", index=False)
             (Path(tmp) / "train_sites.json").write_text(json.dumps(train_sites, indent=1))
             for f in ("site_metrics.csv", "training_history.csv", "train_sites.json"):
                 self.client.log_artifact(rid, str(Path(tmp) / f))
+        sites = train_sites.get("sites", [])
+        self.client.log_inputs(rid, datasets=[dataset_input(name, model, sites, data)])
+        if model.get("state_dict") is not None:
+            log_network(self.client, self.experiment_id, rid, name, model, data, flat, sites)
         self.client.set_terminated(rid, "FINISHED", end_time=int(ended * 1000) if ended else None)
         self.logged_models.add(name)
         return rid

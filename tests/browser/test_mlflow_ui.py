@@ -1,4 +1,5 @@
-"""The MLflow UI on the run's ``mlflow.db``: the parent run of the ``kedro run`` with a nested run per model."""
+"""The MLflow UI on the run's ``mlflow.db``: the parent run of the ``kedro run`` with a nested run per model, each
+with its network as a logged model."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def runs(mlflow_url) -> dict:
     children = {r["info"]["run_name"]: r["info"]["run_id"] for r in found
                 if tags[r["info"]["run_id"]].get("mlflow.parentRunId") == parent["run_id"]}
     return {"experiment_id": experiment["experiment_id"], "parent": parent, "children": children, "tags": tags}
+
+
+@pytest.fixture(scope="module")
+def logged_models(mlflow_url, runs) -> dict:
+    """The experiment's logged models (model name → info), from the REST API."""
+    found = http_post_json(f"{mlflow_url}/api/2.0/mlflow/logged-models/search",
+                           {"experiment_ids": [runs["experiment_id"]]})["models"]
+    return {m["info"]["name"]: m["info"] for m in found}
 
 
 def test_rest_api_has_the_parent_run_and_a_nested_run_per_model(runs):
@@ -59,6 +68,47 @@ def test_runs_page_shows_the_parent_run_and_expands_to_the_nested_runs(mlflow_ur
         cell.wait_for()
         assert name in cell.inner_text()
     page.screenshot(path=artifacts / "mlflow_nested_runs.png")
+
+
+def test_rest_api_has_a_ready_logged_model_per_nested_run(runs, logged_models):
+    assert set(logged_models) == TRAINED
+    for name, info in logged_models.items():
+        assert info["source_run_id"] == runs["children"][name]
+        assert info["status"] == "LOGGED_MODEL_READY"
+
+
+def test_a_nested_runs_page_shows_its_logged_model_and_training_data(mlflow_url, runs, logged_models, new_page,
+                                                                    artifacts):
+    model = logged_models["local_F"]
+    page = new_page()
+    page.goto(f"{mlflow_url}/#/experiments/{runs['experiment_id']}/runs/{runs['children']['local_F']}")
+    page.get_by_text("Logged models (1)").wait_for()
+    row = page.locator("[role=row]", has_text="Ready")  # the model's row in the run's logged-models table
+    link = row.locator(f"a[href$='/models/{model['model_id']}']")
+    link.wait_for()
+    assert link.inner_text() == "local_F"
+    assert page.get_by_text("virtual_conus.local_F").count() >= 1  # the training data, under Datasets
+    _close_assistant_panel(page)
+    page.get_by_text("Logged models (1)").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "mlflow_nested_run_logged_model.png")
+
+    link.click()  # the logged model's own page
+    page.wait_for_url(f"**/models/{model['model_id']}")
+    page.get_by_text("About this logged model").wait_for()
+    assert page.get_by_text(model["model_id"]).count() >= 1
+    assert page.get_by_text("Ready", exact=True).first.is_visible()
+    page.screenshot(path=artifacts / "mlflow_logged_model.png")
+
+
+def test_models_tab_lists_every_trained_model(mlflow_url, runs, logged_models, new_page, artifacts):
+    page = new_page()
+    # The "Model training" view: the GenAI view, MLflow 3's default, calls the same tab "Agent versions".
+    page.goto(f"{mlflow_url}/#/experiments/{runs['experiment_id']}/models?workflowType=machine_learning")
+    page.get_by_role("heading", name="Models", exact=True).wait_for()
+    for info in logged_models.values():
+        page.locator(f"a[href$='/models/{info['model_id']}']").first.wait_for()
+    _close_assistant_panel(page)
+    page.screenshot(path=artifacts / "mlflow_models_tab.png")
 
 
 def _close_assistant_panel(page) -> None:

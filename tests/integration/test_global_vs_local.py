@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import mlflow
 import pandas as pd
 import pytest
 import torch
@@ -82,7 +83,7 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     assert [m.step for m in client.get_metric_history(child.info.run_id, "train_loss")] == [1, 2]
     assert "test_median_RMSE" in child.data.metrics
     artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
-    assert {"model", "site_metrics.csv", "train_sites.json", "training_history.csv"} <= artifacts
+    assert {"site_metrics.csv", "train_sites.json", "training_history.csv"} <= artifacts
     reports = {a.path for a in client.list_artifacts(parent.info.run_id, "reports")}
     assert {"reports/global_vs_local/boxplots.png", "reports/global_vs_local/comparison.csv",
             "reports/global_vs_local/comparison.md"} <= {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
@@ -91,6 +92,25 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
                          dtype={"region": str}).set_index("region").loc["All"]
     for column in ("RMSE_median_global", "RMSE_share_global_better", "RMSE_p", "R_N"):
         assert parent.data.metrics[f"global_vs_local.{column}"] == pytest.approx(pooled[column])
+
+
+def test_each_nested_run_has_its_network_as_a_logged_model_and_its_training_data_as_a_dataset(finished_run):
+    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
+    experiment = client.get_experiment_by_name("synergy_kedro").experiment_id
+    children = {r.data.tags["model"]: r for r in client.search_runs([experiment])
+                if "mlflow.parentRunId" in r.data.tags}
+    models = {m.name: m for m in client.search_logged_models([experiment])}
+    assert sorted(models) == ["global", "local_F", "local_K"]
+    for name, model in models.items():
+        assert model.source_run_id == children[name].info.run_id
+        assert [o.model_id for o in children[name].outputs.model_outputs] == [model.model_id]
+        (entry,) = children[name].inputs.dataset_inputs
+        assert entry.dataset.name == f"virtual_conus.{name}"
+        assert json.loads(entry.dataset.profile)["sites"] == int(children[name].data.params["n_sites"])
+        assert json.loads(entry.dataset.profile)["period"] == TINY["periods"]["train"]
+    assert json.loads(children["local_F"].inputs.dataset_inputs[0].dataset.profile)["sites"] == 6
+    stats = json.loads((finished_run / "data/04_feature/normalisation_stats.json").read_text())
+    assert mlflow.artifacts.load_dict(f"{models['local_F'].artifact_location}/normalisation_stats.json") == stats
 
 
 def test_kedro_viz_build_succeeds(finished_run):

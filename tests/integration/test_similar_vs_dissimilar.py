@@ -97,6 +97,8 @@ def test_mlflow_has_a_nested_run_per_model(finished_run):
     parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert len(children) == 2 * 2 * 4  # variants × ROIs × sets
+    models = client.search_logged_models([parent.info.experiment_id])
+    assert sorted(m.source_run_id for m in models) == sorted(r.info.run_id for r in children)
     one = next(r for r in children if r.data.tags["model"] == "sim.size_controlled.roi_8_3_5.far")
     assert one.data.params["design.set"] == "far" and one.data.params["design.variant"] == "size_controlled"
     for variant in ("all_data", "size_controlled"):
