@@ -127,3 +127,18 @@ def test_a_corrupt_checkpoint_is_moved_aside_and_training_starts_over(tmp_path, 
     assert list(history["epoch"]) == list(range(1, CONFIG.epochs + 1))
     assert (tmp_path / "checkpoint.pt.corrupt").read_bytes().startswith(b"not a torch file")
     assert "cannot be read" in caplog.text and "checkpoint.pt.corrupt" in caplog.text
+
+
+def test_a_checkpoint_written_before_the_shared_loop_still_resumes(tmp_path):
+    """Single-model checkpoints once held ``history`` (one list), not ``histories``: real runs have them on disk."""
+    x, y = _data()
+    reference, ref_history = train_lstm(x, y, CONFIG)
+    store = CheckpointStore(tmp_path / "ckpt.pt")
+    with pytest.raises(Killed):
+        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+    state = torch.load(store.path, weights_only=False)
+    state["history"] = state.pop("histories")[0]
+    torch.save(state, store.path)
+    resumed, history = train_lstm(x, y, CONFIG, checkpoints=store)
+    assert all(np.array_equal(reference[k].numpy(), resumed[k].numpy()) for k in reference)
+    assert history["loss"].tolist() == ref_history["loss"].tolist()

@@ -66,7 +66,6 @@ import functools
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,15 +73,16 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.func import stack_module_state
-from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
 from .dropout import keep_mask
 from .lstm import HydroLSTM
 from .sampling import epoch_plan, random_windows
-from .stacked_optimizers import StackedOptimizer, stacked_optimizer
-from .training import Evaluator, TrainingConfig, TrainingDivergedError, evaluation_due, run_evaluation
+from .stacked_optimizers import stacked_optimizer
+from .loop import Evaluator, run_epochs
+from .loss import masked_rmse
+from .training import TrainingConfig, TrainingDivergedError
 
 log = logging.getLogger(__name__)
 
@@ -235,16 +235,6 @@ def grouped_forward(params: dict[str, torch.Tensor], x: torch.Tensor, dropout_ma
     return linear(params["head.weight"], out, params["head.bias"]).squeeze(2)
 
 
-def grouped_masked_rmse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-model :func:`~synergy_kedro.model.loss.masked_rmse` over (T, B) → (G,).
-
-    Every model's batch must hold at least one observation (the loop skips those without).
-    """
-    observed = torch.isfinite(target)
-    diff = torch.where(observed, prediction - torch.where(observed, target, 0.0), 0.0)
-    return ((diff * diff).sum(dim=(1, 2)) / observed.sum(dim=(1, 2))).sqrt()
-
-
 # --------------------------------------------------------------------------------------------
 # The training loop.
 # --------------------------------------------------------------------------------------------
@@ -341,106 +331,122 @@ def train_grouped(
     n_features, window = features.pop(), windows.pop()
     device = resolve_device(config.device)
     precision = precision or getattr(config, "precision", "fp32")
-    mm_dtype = matmul_dtype(precision)
     configure_backends(device, precision)
 
-    params, generators = _init_models(n_features, config, seeds, device)
-    optimizer = stacked_optimizer(params, config.optimizer, config.learning_rate)
-    x_all, y_all, observed_all, streams = _stack_data(datasets, config, seeds, generators, window, device)
-    steps = torch.arange(window, device=device)[None, :, None]
-    steps_host = np.arange(window)[None, None, :]
-    max_iter = max(s.n_iter for s in streams)
-    histories: list[list[dict]] = [[] for _ in range(n_models)]
-    # On CUDA nothing in a step waits for the GPU: which batches hold observations is read from the
-    # host copy of y, and divergence is checked once per epoch (a diverged model's later steps are
-    # NaN and harmless, since the run then stops). On CPU it is checked every step, as train_lstm.
-    check_each_step = device.type == "cpu" if check_every_step is None else check_every_step
-    index_cache: dict[tuple[int, ...], torch.Tensor] = {}
+    engine = _Group(datasets, config, labels, seeds, n_features, window, device, precision, check_every_step)
     key = _group_fingerprint(config, datasets, seeds, precision) if checkpoints else ""
-    first_epoch = _resume(checkpoints.load(key, config.epochs) if checkpoints else None, params, optimizer, streams,
-                          histories)
-
-    def as_index(rows: list[int]) -> torch.Tensor:
-        key = tuple(rows)
-        if key not in index_cache:
-            index_cache[key] = torch.as_tensor(rows, dtype=torch.long, device=device)
-        return index_cache[key]
-
-    def diverged(finite: np.ndarray, rows: list[int], epoch: int) -> TrainingDivergedError:
-        bad = [labels[rows[k]] for k in np.flatnonzero(~finite)]
-        return TrainingDivergedError(
-            f"Training {', '.join(bad)} (grouped) diverged: the loss is not finite at epoch {epoch}. Check the inputs "
-            "for extreme values (features.transforms) or lower training.hidden_size.")
-
-    with tqdm(total=config.epochs * max_iter, initial=(first_epoch - 1) * max_iter, desc=f"train {n_models} models",
-              unit="step", leave=False, mininterval=2, disable=None) as bar:
-        for epoch in range(first_epoch, config.epochs + 1):
-            started = time.perf_counter()
-            loss_sum = torch.zeros(n_models, dtype=torch.float64, device=device)
-            loss_count = torch.zeros(n_models, dtype=torch.int64, device=device)
-            all_finite = torch.ones(n_models, dtype=torch.bool, device=device)
-            for it in range(max_iter):
-                active = [g for g, s in enumerate(streams) if it < s.n_iter]
-                site_idx, start_idx, valid = _draw_batches([streams[g] for g in active], window)
-                bar.update(1)
-                # As train_lstm: a batch without observations is skipped before the forward pass.
-                observed = (observed_all[site_idx[:, :, None], start_idx[:, :, None] + steps_host]
-                            & valid[:, :, None]).any(axis=(1, 2))
-                if not observed.all():
-                    if not observed.any():
-                        continue
-                    kept = np.flatnonzero(observed)
-                    site_idx, start_idx, valid = site_idx[kept], start_idx[kept], valid[kept]
-                    active = [active[k] for k in kept]
-                site_t = torch.as_tensor(site_idx, device=device)[:, None, :]
-                time_t = torch.as_tensor(start_idx, device=device)[:, None, :] + steps
-                xb, yb = x_all[site_t, time_t], y_all[site_t, time_t]  # (A, T, B, F), (A, T, B)
-                if not valid.all():  # padding of the models with a smaller batch: no target, no loss
-                    yb = yb.masked_fill(~torch.as_tensor(valid, device=device)[:, None, :], float("nan"))
-                masks, weight_masks = _dropout_masks([streams[g] for g in active], config, window,
-                                                     site_idx.shape[1], device)
-                idx = as_index(active)
-                rows = None if len(active) == n_models else idx
-                leaves = {k: (v if rows is None else v.index_select(0, rows)).detach().requires_grad_()
-                          for k, v in params.items()}
-                loss = grouped_masked_rmse(grouped_forward(leaves, xb, masks, mm_dtype, weight_masks), yb)
-                if check_each_step:
-                    finite = torch.isfinite(loss).numpy()
-                    if not finite.all():
-                        raise diverged(finite, active, epoch)
-                else:
-                    all_finite.index_copy_(0, idx, all_finite.index_select(0, idx) & torch.isfinite(loss.detach()))
-                grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
-                optimizer.step(dict(zip(leaves, grads)), rows)
-                loss_sum.index_add_(0, idx, loss.detach().double())
-                loss_count.index_add_(0, idx, torch.ones_like(idx))
-            finite = all_finite.cpu().numpy()
-            if not finite.all():
-                raise diverged(finite, list(range(n_models)), epoch)
-            seconds = time.perf_counter() - started
-            sums, counts = loss_sum.cpu().numpy(), loss_count.cpu().numpy()
-            for g, s in enumerate(streams):
-                mean_loss = float(sums[g] / counts[g]) if counts[g] else float("nan")
-                histories[g].append({"epoch": epoch, "loss": mean_loss, "batch_size": s.batch, "iterations": s.n_iter,
-                                     "seconds": seconds})
-                if evaluators and evaluators[g] and evaluation_due(config, epoch):
-                    histories[g][-1].update(run_evaluation(evaluators[g], _model_state(params, g)))
-            bar.set_postfix(epoch=epoch)
-            if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
-                checkpoints.save(_group_state(key, epoch, params, optimizer, streams, histories))
-            if on_epoch_end:
-                on_epoch_end(epoch)
-
+    histories, first_epoch = run_epochs(
+        engine, config.epochs, checkpoints=checkpoints, fingerprint=key, checkpoint_every=config.checkpoint_every,
+        eval_every=config.eval_every, evaluators=evaluators, on_epoch_end=on_epoch_end,
+        desc=f"train {n_models} models")
     results = []
-    for g, (label, s) in enumerate(zip(labels, streams)):
-        state = _model_state(params, g)
+    for g, (label, s) in enumerate(zip(labels, engine.streams)):
         log.info("Trained %s (grouped, %d models): %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
                  label, n_models, s.n_sites, s.batch, config.batch_size, config.epochs, s.n_iter,
                  histories[g][-1]["loss"])
         history = pd.DataFrame(histories[g])
         history.attrs["reused"] = first_epoch > config.epochs
-        results.append((state, history))
+        results.append((engine.weights(g), history))
     return results
+
+
+class _Group:
+    """The grouped step for :func:`.loop.run_epochs`: every model's own batch, masks and update, in one pass."""
+
+    def __init__(self, datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: TrainingConfig,
+                 labels: Sequence[str], seeds: Sequence[int], n_features: int, window: int, device: torch.device,
+                 precision: str, check_every_step: bool | None) -> None:
+        self.labels, self.config, self.window, self.device = list(labels), config, window, device
+        self.mm_dtype = matmul_dtype(precision)
+        self.params, generators = _init_models(n_features, config, seeds, device)
+        self.optimizer = stacked_optimizer(self.params, config.optimizer, config.learning_rate)
+        self.x_all, self.y_all, self.observed_all, self.streams = _stack_data(datasets, config, seeds, generators,
+                                                                              window, device)
+        self.steps = torch.arange(window, device=device)[None, :, None]
+        self.steps_host = np.arange(window)[None, None, :]
+        self.steps_per_epoch = max(s.n_iter for s in self.streams)
+        # On CUDA nothing in a step waits for the GPU: which batches hold observations is read from the
+        # host copy of y, and divergence is checked once per epoch (a diverged model's later steps are
+        # NaN and harmless, since the run then stops). On CPU it is checked every step, as train_lstm.
+        self.check_each_step = device.type == "cpu" if check_every_step is None else check_every_step
+        self.index_cache: dict[tuple[int, ...], torch.Tensor] = {}
+
+    def _as_index(self, rows: list[int]) -> torch.Tensor:
+        key = tuple(rows)
+        if key not in self.index_cache:
+            self.index_cache[key] = torch.as_tensor(rows, dtype=torch.long, device=self.device)
+        return self.index_cache[key]
+
+    def _diverged(self, finite: np.ndarray, rows: list[int], epoch: int) -> TrainingDivergedError:
+        bad = [self.labels[rows[k]] for k in np.flatnonzero(~finite)]
+        return TrainingDivergedError(
+            f"Training {', '.join(bad)} (grouped) diverged: the loss is not finite at epoch {epoch}. Check the inputs "
+            "for extreme values (features.transforms) or lower training.hidden_size.")
+
+    def run_epoch(self, epoch: int, tick: Callable[[], None]) -> list[dict]:
+        n_models, streams, device, window = len(self.streams), self.streams, self.device, self.window
+        loss_sum = torch.zeros(n_models, dtype=torch.float64, device=device)
+        loss_count = torch.zeros(n_models, dtype=torch.int64, device=device)
+        all_finite = torch.ones(n_models, dtype=torch.bool, device=device)
+        for it in range(self.steps_per_epoch):
+            active = [g for g, s in enumerate(streams) if it < s.n_iter]
+            site_idx, start_idx, valid = _draw_batches([streams[g] for g in active], window)
+            tick()
+            # As train_lstm: a batch without observations is skipped before the forward pass.
+            observed = (self.observed_all[site_idx[:, :, None], start_idx[:, :, None] + self.steps_host]
+                        & valid[:, :, None]).any(axis=(1, 2))
+            if not observed.all():
+                if not observed.any():
+                    continue
+                kept = np.flatnonzero(observed)
+                site_idx, start_idx, valid = site_idx[kept], start_idx[kept], valid[kept]
+                active = [active[k] for k in kept]
+            site_t = torch.as_tensor(site_idx, device=device)[:, None, :]
+            time_t = torch.as_tensor(start_idx, device=device)[:, None, :] + self.steps
+            xb, yb = self.x_all[site_t, time_t], self.y_all[site_t, time_t]  # (A, T, B, F), (A, T, B)
+            if not valid.all():  # padding of the models with a smaller batch: no target, no loss
+                yb = yb.masked_fill(~torch.as_tensor(valid, device=device)[:, None, :], float("nan"))
+            masks, weight_masks = _dropout_masks([streams[g] for g in active], self.config, window,
+                                                 site_idx.shape[1], device)
+            idx = self._as_index(active)
+            rows = None if len(active) == n_models else idx
+            leaves = {k: (v if rows is None else v.index_select(0, rows)).detach().requires_grad_()
+                      for k, v in self.params.items()}
+            loss = masked_rmse(grouped_forward(leaves, xb, masks, self.mm_dtype, weight_masks), yb, dims=(1, 2))
+            if self.check_each_step:
+                finite = torch.isfinite(loss).numpy()
+                if not finite.all():
+                    raise self._diverged(finite, active, epoch)
+            else:
+                all_finite.index_copy_(0, idx, all_finite.index_select(0, idx) & torch.isfinite(loss.detach()))
+            grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
+            self.optimizer.step(dict(zip(leaves, grads)), rows)
+            loss_sum.index_add_(0, idx, loss.detach().double())
+            loss_count.index_add_(0, idx, torch.ones_like(idx))
+        finite = all_finite.cpu().numpy()
+        if not finite.all():
+            raise self._diverged(finite, list(range(n_models)), epoch)
+        sums, counts = loss_sum.cpu().numpy(), loss_count.cpu().numpy()
+        return [{"loss": float(sums[g] / counts[g]) if counts[g] else float("nan"), "batch_size": s.batch,
+                 "iterations": s.n_iter} for g, s in enumerate(streams)]
+
+    def snapshot(self) -> dict:
+        return {"params": {k: v.detach().cpu() for k, v in self.params.items()},
+                "optimizer": self.optimizer.state_dict(),
+                "samplers": [s.rng.bit_generator.state for s in self.streams],
+                "dropout": [s.dropout.get_state() if s.dropout is not None else None for s in self.streams]}
+
+    def restore(self, state: dict) -> None:
+        for k, v in state["params"].items():
+            self.params[k].copy_(v.to(self.params[k].device))
+        self.optimizer.load_state_dict(state["optimizer"])
+        for stream, sampler, dropout in zip(self.streams, state["samplers"], state["dropout"]):
+            stream.rng.bit_generator.state = sampler
+            if dropout is not None:
+                stream.dropout.set_state(dropout)
+
+    def weights(self, g: int) -> dict[str, torch.Tensor]:
+        return _model_state(self.params, g)
 
 
 def _model_state(params: dict[str, torch.Tensor], g: int) -> dict[str, torch.Tensor]:
@@ -495,33 +501,6 @@ def _group_fingerprint(config: TrainingConfig, datasets: Sequence[tuple[np.ndarr
     for x, y in datasets:
         digest.update(fingerprint(config, x, y).encode())
     return digest.hexdigest()
-
-
-def _group_state(key: str, epoch: int, params: dict[str, torch.Tensor], optimizer: StackedOptimizer,
-                 streams: Sequence[_Stream], histories: Sequence[list[dict]]) -> dict:
-    return {"fingerprint": key, "epoch": epoch,
-            "params": {k: v.detach().cpu() for k, v in params.items()},
-            "optimizer": optimizer.state_dict(),
-            "samplers": [s.rng.bit_generator.state for s in streams],
-            "dropout": [s.dropout.get_state() if s.dropout is not None else None for s in streams],
-            "histories": [list(h) for h in histories]}
-
-
-def _resume(state: dict | None, params: dict[str, torch.Tensor], optimizer: StackedOptimizer,
-            streams: Sequence[_Stream], histories: list[list[dict]]) -> int:
-    """Restore a saved group in place; the first epoch still to run (1 without a checkpoint)."""
-    if state is None:
-        return 1
-    for k, v in state["params"].items():
-        params[k].copy_(v.to(params[k].device))
-    optimizer.load_state_dict(state["optimizer"])
-    for stream, sampler, dropout in zip(streams, state["samplers"], state["dropout"]):
-        stream.rng.bit_generator.state = sampler
-        if dropout is not None:
-            stream.dropout.set_state(dropout)
-    for live, saved in zip(histories, state["histories"]):
-        live[:] = saved
-    return int(state["epoch"]) + 1
 
 
 def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: TrainingConfig, seeds: Sequence[int],

@@ -12,8 +12,14 @@ from __future__ import annotations
 import torch
 
 
-def masked_rmse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """sqrt(mean((p − y)²)) over the elements where ``target`` is finite; NaN when none are (0/0)."""
+def masked_rmse(prediction: torch.Tensor, target: torch.Tensor, dims: tuple[int, ...] | None = None) -> torch.Tensor:
+    """sqrt(mean((p − y)²)) over the elements where ``target`` is finite; NaN when none are (0/0).
+
+    ``dims``: reduce over these dimensions only, e.g. ``(1, 2)`` for one loss per model of a grouped
+    (model, time, batch) prediction; ``None``: one loss over all elements.
+    """
     observed = torch.isfinite(target)
     diff = torch.where(observed, prediction - torch.where(observed, target, 0.0), 0.0)
-    return ((diff * diff).sum() / observed.sum()).sqrt()
+    if dims is None:
+        return ((diff * diff).sum() / observed.sum()).sqrt()
+    return ((diff * diff).sum(dim=dims) / observed.sum(dim=dims)).sqrt()

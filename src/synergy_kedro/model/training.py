@@ -8,20 +8,19 @@ CUDA is used when present (``device: auto``); cuDNN's LSTM is not bit-reproducib
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from synergy_kedro.errors import ConfigurationError, UserError
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loss import masked_rmse
+from .loop import Evaluator, run_epochs
 from .lstm import HydroLSTM, check_dropout_method
 from .optimizers import OPTIMIZERS, make_optimizer
 from .sampling import epoch_plan, gather_windows, random_windows
@@ -74,20 +73,6 @@ def _require(key: str, value: object, ok: Callable[[object], bool], allowed: str
         raise ConfigurationError(f"training.{key} is {value!r}; it must be {allowed}.")
 
 
-#: Scores a model's weights on held-out data → ``{"test_median_RMSE": …}`` (learning curves).
-Evaluator = Callable[[dict[str, torch.Tensor]], dict[str, float]]
-
-
-def evaluation_due(config: TrainingConfig, epoch: int) -> bool:
-    return bool(config.eval_every) and (epoch % config.eval_every == 0 or epoch == config.epochs)
-
-
-def run_evaluation(evaluate: Evaluator, state: dict[str, torch.Tensor]) -> dict[str, float]:
-    """``evaluate(state)`` without touching the training's random streams (building a model draws from them)."""
-    with torch.random.fork_rng(devices=[]):
-        return {k: float(v) for k, v in evaluate(state).items()}
-
-
 class TrainingDivergedError(UserError, FloatingPointError):
     """The loss became NaN or infinite on observed targets."""
 
@@ -112,79 +97,85 @@ def train_lstm(
     stays, so a rerun with the same data and settings reuses the finished model. With ``evaluate``
     and ``config.eval_every`` = k, every k-th epoch (and the last) adds ``evaluate``'s scores of the
     current weights to its history row (learning curves); the training itself is unchanged by it.
+    The epochs themselves are :func:`.loop.run_epochs`'s; this module supplies the step.
     """
-    n_sites, n_time, n_features = x.shape
-    window = min(config.window, n_time)
-    device = resolve_device(config.device)
-    configure_backends(device, check_precision(config.precision))
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model = HydroLSTM(n_features, config.hidden_size, config.dropout, config.dropout_method).to(device)
-    optimizer = make_optimizer(model.parameters(), config.optimizer, config.learning_rate)
-    xt, yt = to_device(x, device), to_device(y, device)
-    plan = epoch_plan(n_sites, n_time, window, config.batch_size, config.epochs,
-                      config.iterations_per_epoch, config.min_iterations)
-    n_iter, batch = plan.iterations, plan.batch_size
-    rows: list[dict] = []
-    key = fingerprint(config, x, y) if checkpoints else ""
-    resumed = checkpoints.load(key, config.epochs) if checkpoints else None
-    if resumed:
-        model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        rng.bit_generator.state = resumed["sampler"]
-        torch.set_rng_state(resumed["torch_rng"])
-        rows = list(resumed["history"])
-    first_epoch = len(rows) + 1
-    observed = np.isfinite(y)  # host copy: batches without observations are skipped without asking the device
-    offsets = np.arange(window)
-    check_each_step = device.type != "cuda"  # on CUDA a per-step check would stall the queue: once per epoch
-    model.train()
-    with tqdm(total=config.epochs * n_iter, initial=(first_epoch - 1) * n_iter, desc=f"train {label}", unit="batch",
-              leave=False, mininterval=2, disable=None) as bar:
-        for epoch in range(first_epoch, config.epochs + 1):
-            started = time.perf_counter()
-            loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-            n_batches = 0
-            # The epoch's batches are drawn up front (the same stream as one draw per step) and sent
-            # to the device in one copy, so the step never waits on a host→device transfer.
-            draws = [random_windows(rng, n_sites, n_time, window, batch) for _ in range(n_iter)]
-            sites_np, starts_np = (np.stack(d) for d in zip(*draws))
-            sites_t, starts_t = to_device(sites_np, device, torch.int64), to_device(starts_np, device, torch.int64)
-            for i in range(n_iter):
-                bar.update(1)
-                if not observed[sites_np[i, :, None], starts_np[i, :, None] + offsets].any():
-                    continue  # no observation in this batch: nothing to learn from
-                xb, yb = gather_windows(xt, yt, sites_t[i], starts_t[i], window)
-                with autocast(device, config.precision):
-                    prediction = model(xb)
-                loss = masked_rmse(prediction.float(), yb)
-                if check_each_step and not bool(torch.isfinite(loss)):
-                    raise _diverged(label, loss.item(), epoch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.detach()
-                n_batches += 1
-            mean_loss = loss_sum.item() / n_batches if n_batches else float("nan")
-            if n_batches and not np.isfinite(mean_loss):
-                raise _diverged(label, mean_loss, epoch)
-            rows.append({"epoch": epoch, "loss": mean_loss, "batch_size": batch, "iterations": n_iter,
-                         "seconds": time.perf_counter() - started})
-            if evaluate and evaluation_due(config, epoch):
-                rows[-1].update(run_evaluation(evaluate, {k: v.detach().cpu().clone()
-                                                          for k, v in model.state_dict().items()}))
-            bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4f}")
-            if checkpoints and (epoch % config.checkpoint_every == 0 or epoch == config.epochs):
-                checkpoints.save({"fingerprint": key, "epoch": epoch, "model": model.state_dict(),
-                                  "optimizer": optimizer.state_dict(), "sampler": rng.bit_generator.state,
-                                  "torch_rng": torch.get_rng_state(), "history": rows})
-            if on_epoch_end:
-                on_epoch_end(epoch)
-    log.info("Trained %s: %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
-             label, n_sites, batch, config.batch_size, config.epochs, n_iter, rows[-1]["loss"] if rows else float("nan"))
+    engine = _SingleModel(x, y, config, label)
+    (rows,), first_epoch = run_epochs(
+        engine, config.epochs, checkpoints=checkpoints, fingerprint=fingerprint(config, x, y) if checkpoints else "",
+        checkpoint_every=config.checkpoint_every, eval_every=config.eval_every,
+        evaluators=[evaluate] if evaluate else None, on_epoch_end=on_epoch_end, desc=f"train {label}")
+    log.info("Trained %s: %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f", label,
+             x.shape[0], engine.batch, config.batch_size, config.epochs, engine.steps_per_epoch,
+             rows[-1]["loss"] if rows else float("nan"))
     history = pd.DataFrame(rows)
     history.attrs["reused"] = first_epoch > config.epochs  # a finished model of an earlier run, not retrained
-    return {k: v.detach().cpu() for k, v in model.state_dict().items()}, history
+    return engine.weights(0), history
+
+
+class _SingleModel:
+    """One model's step for :func:`.loop.run_epochs`: hydroDL's random (site, window) batches."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, config: TrainingConfig, label: str) -> None:
+        n_sites, n_time, n_features = x.shape
+        self.labels, self.config = [label], config
+        self.window = min(config.window, n_time)
+        self.device = resolve_device(config.device)
+        configure_backends(self.device, check_precision(config.precision))
+        torch.manual_seed(config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self.model = HydroLSTM(n_features, config.hidden_size, config.dropout, config.dropout_method).to(self.device)
+        self.optimizer = make_optimizer(self.model.parameters(), config.optimizer, config.learning_rate)
+        self.xt, self.yt = to_device(x, self.device), to_device(y, self.device)
+        plan = epoch_plan(n_sites, n_time, self.window, config.batch_size, config.epochs,
+                          config.iterations_per_epoch, config.min_iterations)
+        self.steps_per_epoch, self.batch = plan.iterations, plan.batch_size
+        self.n_sites, self.n_time = n_sites, n_time
+        self.observed = np.isfinite(y)  # host copy: batches without observations are skipped without the device
+        self.offsets = np.arange(self.window)
+        self.check_each_step = self.device.type != "cuda"  # on CUDA a per-step check would stall the queue
+        self.model.train()
+
+    def run_epoch(self, epoch: int, tick: Callable[[], None]) -> list[dict]:
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        n_batches = 0
+        # The epoch's batches are drawn up front (the same stream as one draw per step) and sent to
+        # the device in one copy, so the step never waits on a host→device transfer.
+        draws = [random_windows(self.rng, self.n_sites, self.n_time, self.window, self.batch)
+                 for _ in range(self.steps_per_epoch)]
+        sites_np, starts_np = (np.stack(d) for d in zip(*draws))
+        sites_t, starts_t = to_device(sites_np, self.device, torch.int64), to_device(starts_np, self.device, torch.int64)
+        for i in range(self.steps_per_epoch):
+            tick()
+            if not self.observed[sites_np[i, :, None], starts_np[i, :, None] + self.offsets].any():
+                continue  # no observation in this batch: nothing to learn from
+            xb, yb = gather_windows(self.xt, self.yt, sites_t[i], starts_t[i], self.window)
+            with autocast(self.device, self.config.precision):
+                prediction = self.model(xb)
+            loss = masked_rmse(prediction.float(), yb)
+            if self.check_each_step and not bool(torch.isfinite(loss)):
+                raise _diverged(self.labels[0], loss.item(), epoch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            loss_sum += loss.detach()
+            n_batches += 1
+        mean_loss = loss_sum.item() / n_batches if n_batches else float("nan")
+        if n_batches and not np.isfinite(mean_loss):
+            raise _diverged(self.labels[0], mean_loss, epoch)
+        return [{"loss": mean_loss, "batch_size": self.batch, "iterations": self.steps_per_epoch}]
+
+    def snapshot(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "sampler": self.rng.bit_generator.state, "torch_rng": torch.get_rng_state()}
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.bit_generator.state = state["sampler"]
+        torch.set_rng_state(state["torch_rng"])
+
+    def weights(self, g: int) -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
 
 
 def predict_lstm(
