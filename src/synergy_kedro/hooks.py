@@ -11,6 +11,7 @@ import pandas as pd
 from kedro.framework.hooks import hook_impl
 
 from synergy_kedro import structure_config
+from synergy_kedro.parameters import validate_parameters
 from synergy_kedro.run_lock import RunLock
 from synergy_kedro.run_summary import run_summary
 from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
@@ -22,13 +23,15 @@ MODEL_DATASETS = ("model", "training_history", "site_metrics", "train_sites")
 
 
 class PipelineStructureHooks:
-    """Hands the run's parameters to ``register_pipelines`` before Kedro first asks for pipelines."""
+    """Checks the run's parameters, then hands them to ``register_pipelines`` before Kedro asks for pipelines."""
 
     @hook_impl
     def after_context_created(self, context) -> None:
         from kedro.framework.project import pipelines
 
-        structure_config.remember(context.config_loader["parameters"])
+        parameters = context.config_loader["parameters"]
+        validate_parameters(parameters)  # before any node runs: one error naming every bad key
+        structure_config.remember(parameters)
         pipelines._is_data_loaded = False  # noqa: SLF001 - rebuild with this run's regions and ROIs
 
 

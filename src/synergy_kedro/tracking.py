@@ -69,14 +69,11 @@ class RunTracker:
             # Fail in seconds, not after MLflow's minutes of retries, when a server is down.
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
-        self.client = MlflowClient(tracking_uri=tracking_uri)
         try:
+            self.client = MlflowClient(tracking_uri=tracking_uri)
             experiment = self.client.get_experiment_by_name(experiment_name)
         except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
-            raise TrackingUnavailableError(
-                f"MLflow tracking store {tracking_uri} cannot be reached ({type(exc).__name__}: {str(exc)[:300]}). "
-                "Start the server, or point MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere, "
-                "or set enabled: false in mlflow.yml to run without tracking.") from exc
+            raise TrackingUnavailableError(_unavailable(tracking_uri, exc)) from exc
         self.experiment_id = (experiment.experiment_id if experiment else
                               self.client.create_experiment(experiment_name, artifact_location=artifact_location))
         self.parent_id: str | None = None
@@ -104,6 +101,8 @@ class RunTracker:
         params = {"model": name, "region": model.get("region"), "target": model.get("target"),
                   "n_sites": model.get("n_sites"), "n_observations": model.get("n_observations"),
                   "reused_from_earlier_run": bool(model.get("reused", False)),
+                  # settings (but epochs) and data the weights came from: equal fingerprints, comparable models
+                  "fingerprint": model.get("fingerprint"),
                   "inputs.dynamic": model.get("dynamic"), "inputs.static": model.get("static"),
                   **{f"training.{k}": v for k, v in (model.get("config") or {}).items()},
                   **{f"design.{k}": v for k, v in (model.get("design") or {}).items()}}
@@ -171,6 +170,20 @@ class RunTracker:
         items = [Param(k, str(v)) for k, v in params.items()]
         for i in range(0, len(items), 100):
             self.client.log_batch(run_id, params=items[i : i + 100])
+
+
+def _unavailable(tracking_uri: str, exc: Exception) -> str:
+    """What to do when the tracking store fails: a damaged SQLite file needs other advice than a server."""
+    detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+    if tracking_uri.startswith("sqlite:///"):
+        path = tracking_uri.removeprefix("sqlite:///")
+        return (f"MLflow database {path} cannot be used ({detail}). If the file is damaged or not an MLflow "
+                f"database, move it aside (mv {path} {path}.bad) and run again: a new one is created, and the "
+                "trained models in data/ are kept. If it is read-only, make it writable or point "
+                "MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere.")
+    return (f"MLflow tracking store {tracking_uri} cannot be reached ({detail}). Start the server, or point "
+            "MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere, or set enabled: false in "
+            "mlflow.yml to run without tracking.")
 
 
 def model_namespaces(dataset_names: Iterable[str]) -> list[str]:
