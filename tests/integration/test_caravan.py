@@ -71,3 +71,9 @@ def test_predictions_are_real_streamflow_in_mm_per_day(finished_run):
     with xr.open_dataset(finished_run / "data/caravan/07_model_output/global/predictions.nc") as ds:
         assert str(ds["time"].values[0])[:10] == "2001-10-01" and str(ds["time"].values[-1])[:10] == "2002-09-30"
         assert float(ds["obs"].mean()) > 0.1 and (ds["sim"] >= 0).all()
+
+
+def test_maps_of_real_basins_are_drawn_over_the_epa_polygons(finished_run):
+    folder = finished_run / "data/caravan/08_reporting/global_vs_local"
+    for name in ("sites_map.png", "difference_map.png"):
+        assert (folder / name).stat().st_size > 150_000, name  # ~0.3 MB with the polygons, well under 0.1 MB without

@@ -113,6 +113,17 @@ def test_each_nested_run_has_its_network_as_a_logged_model_and_its_training_data
     assert mlflow.artifacts.load_dict(f"{models['local_F'].artifact_location}/normalisation_stats.json") == stats
 
 
+def test_maps_are_written_and_logged_to_mlflow(finished_run):
+    folder = finished_run / "data/08_reporting/global_vs_local"
+    for name in ("sites_map.png", "difference_map.png"):
+        assert (folder / name).stat().st_size > 10_000, name
+    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    logged = {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
+    assert {"reports/global_vs_local/sites_map.png", "reports/global_vs_local/difference_map.png"} <= logged
+
+
 def test_kedro_viz_build_succeeds(finished_run):
     done = subprocess.run([sys.executable, "-m", "kedro", "viz", "build"], cwd=finished_run, capture_output=True,
                           text=True, timeout=300)

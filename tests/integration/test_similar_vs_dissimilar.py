@@ -108,3 +108,16 @@ def test_mlflow_has_a_nested_run_per_model(finished_run):
                             dtype={"region": str})
         row = table[(table["region"] == "All") & (table["pair"] == "local vs close")].iloc[0]
         assert parent.data.metrics[f"svd_{variant}.local_vs_close.RMSE_N"] == row["RMSE_N"]
+
+
+def test_maps_are_written_and_logged_to_mlflow(finished_run):
+    folder = finished_run / "data/08_reporting/similar_vs_dissimilar"
+    maps = ["sites_map.png", "all_data/roi_map.png", "size_controlled/roi_map.png"]
+    for name in maps:
+        assert (folder / name).stat().st_size > 10_000, name
+    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    logged = {a.path for folder in ("", "/all_data", "/size_controlled")
+              for a in client.list_artifacts(parent.info.run_id, f"reports/similar_vs_dissimilar{folder}")}
+    assert {f"reports/similar_vs_dissimilar/{name}" for name in maps} <= logged

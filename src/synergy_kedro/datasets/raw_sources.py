@@ -10,11 +10,14 @@ saving is refused: raw data is never overwritten.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
+
+log = logging.getLogger(__name__)
 
 
 class _RawDataset(AbstractDataset):
@@ -157,9 +160,33 @@ class Gages2Dataset(_RawDataset):
 
 
 class EcoregionPolygonsDataset(_RawDataset):
-    """EPA level-III polygons (shapefile, GeoPackage or GeoJSON with NA_L*CODE fields) → GeoDataFrame."""
+    """EPA level-III polygons (shapefile, GeoPackage or GeoJSON with NA_L*CODE fields) → GeoDataFrame.
+
+    ``optional: true`` makes a missing file load as None instead of failing: the default
+    environment's maps only draw region outlines with it, so a run must not need a download. The
+    real-data environments keep it required (their ingestion assigns regions from it).
+    """
 
     reader = staticmethod(_polygons)
+
+    def __init__(self, path: str, load_args: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
+                 optional: bool = False):
+        super().__init__(path, load_args, metadata)
+        self._optional = optional
+        self._said_missing = False
+
+    def load(self):
+        if self._optional and not Path(self._path).exists():
+            if not self._said_missing:  # one line per run, however many nodes read it
+                log.info("No EPA ecoregion polygons at %s: maps show the sites without region outlines. For outlines "
+                         "put the EPA level-III polygons there (us_eco_l3, GeoJSON/shapefile/GeoPackage with "
+                         "NA_L1CODE, NA_L2CODE, NA_L3CODE; see README, Real data).", self._path)
+                self._said_missing = True
+            return None
+        return super().load()
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "optional": self._optional}
 
 
 class SmapCsvDataset(_RawDataset):

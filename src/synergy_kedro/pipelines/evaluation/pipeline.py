@@ -4,6 +4,7 @@ from functools import partial, update_wrapper
 
 from synergy_kedro.experiment_design import VARIANTS, all_namespaces
 
+from . import map_nodes
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
                     learning_curves, seed_variability, similar_vs_dissimilar_paper_report)
 
@@ -13,6 +14,13 @@ def learning_curves_node(experiment: str, names: list[str], title: str):
     func = update_wrapper(partial(learning_curves, names=names, title=title), learning_curves)
     return node(func, ["params:evaluation", "params:target", *(f"{name}.training_history" for name in names)],
                 [f"{experiment}_learning_curves", f"{experiment}_convergence"], name=f"{experiment}_learning_curves")
+
+
+def sites_map_node(experiment: str, title: str):
+    """``<experiment>_sites_map``: the run's sites by sub-region, over the EPA polygons where the env has them."""
+    func = update_wrapper(partial(map_nodes.sites_map, title=title), map_nodes.sites_map)
+    return node(func, ["site_regions", "params:target", "ecoregion_polygons"], f"{experiment}_sites_map",
+                name=f"{experiment}_sites_map")
 
 
 def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
@@ -34,6 +42,11 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
                       *(f"{name}.site_metrics" for name in model_names)],
              "global_vs_local_seeds", name="global_vs_local_seed_variability"),
         learning_curves_node("global_vs_local", main, "Learning curves, global vs local"),
+        sites_map_node("global_vs_local", "Sites by sub-region"),
+        node(map_nodes.difference_map,
+             ["site_regions", "params:evaluation", "params:target", "ecoregion_polygons", "global.site_metrics",
+              *local],
+             "global_vs_local_difference_map", name="global_vs_local_difference_map"),
         node(global_vs_local_paper_report,
              ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
               "params:ingestion", "global_vs_local_convergence"],
@@ -54,6 +67,13 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
              *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
+        roi_map = update_wrapper(partial(map_nodes.roi_map, variant=variant, namespaces=namespaces), map_nodes.roi_map)
+        nodes.append(node(
+            roi_map,
+            ["site_regions", "params:target", "params:similar_vs_dissimilar", "ecoregion_polygons",
+             *(f"{ns}.train_sites" for ns in namespaces)],
+            f"svd_{variant}_roi_map", name=f"svd_{variant}_roi_map"))
+    nodes.append(sites_map_node("similar_vs_dissimilar", "Sites by sub-region"))
     nodes.append(learning_curves_node("similar_vs_dissimilar", all_namespaces(rois), "Learning curves, similar vs dissimilar"))
     nodes.append(node(similar_vs_dissimilar_paper_report,
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
