@@ -80,6 +80,8 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     assert child.info.start_time == int(record["trained"][0] * 1000)  # the training's span, not the logging's
     assert child.info.end_time == int(record["trained"][1] * 1000)
     assert child.data.params["region"] == "F" and child.data.params["n_sites"] == "6"
+    assert child.data.params["fingerprint"] == record["fingerprint"] and len(record["fingerprint"]) == 64
+    assert children["global"].data.params["fingerprint"] != record["fingerprint"]  # other sites, other data
     assert [m.step for m in client.get_metric_history(child.info.run_id, "train_loss")] == [1, 2]
     assert "test_median_RMSE" in child.data.metrics
     artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
@@ -92,6 +94,18 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
                          dtype={"region": str}).set_index("region").loc["All"]
     for column in ("RMSE_median_global", "RMSE_share_global_better", "RMSE_p", "R_N"):
         assert parent.data.metrics[f"global_vs_local.{column}"] == pytest.approx(pooled[column])
+    assert pooled["test_sites"] >= pooled["RMSE_N"]  # the global model's test sites, compared or not
+
+
+def test_maps_are_written_and_logged_to_mlflow(finished_run):
+    folder = finished_run / "data/08_reporting/global_vs_local"
+    for name in ("sites_map.png", "difference_map.png"):
+        assert (folder / name).stat().st_size > 10_000, name
+    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    logged = {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
+    assert {"reports/global_vs_local/sites_map.png", "reports/global_vs_local/difference_map.png"} <= logged
 
 
 def test_each_nested_run_has_its_network_as_a_logged_model_and_its_training_data_as_a_dataset(finished_run):
@@ -111,17 +125,6 @@ def test_each_nested_run_has_its_network_as_a_logged_model_and_its_training_data
     assert json.loads(children["local_F"].inputs.dataset_inputs[0].dataset.profile)["sites"] == 6
     stats = json.loads((finished_run / "data/04_feature/normalisation_stats.json").read_text())
     assert mlflow.artifacts.load_dict(f"{models['local_F'].artifact_location}/normalisation_stats.json") == stats
-
-
-def test_maps_are_written_and_logged_to_mlflow(finished_run):
-    folder = finished_run / "data/08_reporting/global_vs_local"
-    for name in ("sites_map.png", "difference_map.png"):
-        assert (folder / name).stat().st_size > 10_000, name
-    client = MlflowClient(tracking_uri=tracking_uri(finished_run))
-    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
-    parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
-    logged = {a.path for a in client.list_artifacts(parent.info.run_id, "reports/global_vs_local")}
-    assert {"reports/global_vs_local/sites_map.png", "reports/global_vs_local/difference_map.png"} <= logged
 
 
 def test_kedro_viz_build_succeeds(finished_run):

@@ -18,8 +18,9 @@ TINY = {
     "ingestion": {"virtual_conus": {"sites_per_subregion": 2, "sites_per_focus_l3": 4,
                                     "focus_l3_codes": ["8.3.5", "8.3.1", "9.4.2"], "n_years": 2}},
     "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
-    "similar_vs_dissimilar": {"min_sites": 3,
-                              "training": {"hidden_size": 8, "epochs": 1, "iterations_per_epoch": 2}},
+    # hidden_size from `training`, the rest from this experiment's overrides
+    "training": {"hidden_size": 8, "epochs": 50},
+    "similar_vs_dissimilar": {"min_sites": 3, "training": {"epochs": 1, "iterations_per_epoch": 2}},
 }
 CONF = """similar_vs_dissimilar:
   rois:
@@ -121,3 +122,13 @@ def test_maps_are_written_and_logged_to_mlflow(finished_run):
     logged = {a.path for folder in ("", "/all_data", "/size_controlled")
               for a in client.list_artifacts(parent.info.run_id, f"reports/similar_vs_dissimilar{folder}")}
     assert {f"reports/similar_vs_dissimilar/{name}" for name in maps} <= logged
+
+
+def test_models_train_with_training_overridden_by_the_experiments_keys(finished_run):
+    import torch
+
+    record = torch.load(finished_run / "data/06_models/sim.all_data.roi_8_3_5.close/model.pt", weights_only=False)
+    assert record["config"]["hidden_size"] == 8  # from training
+    assert record["config"]["epochs"] == 1 and record["config"]["iterations_per_epoch"] == 2  # the overrides
+    report = (finished_run / "data/08_reporting/similar_vs_dissimilar/paper_comparison.md").read_text()
+    assert "- `hidden_size`: 8" in report and "- `epochs`: 1" in report

@@ -77,7 +77,7 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
     nodes.append(learning_curves_node("similar_vs_dissimilar", all_namespaces(rois), "Learning curves, similar vs dissimilar"))
     nodes.append(node(similar_vs_dissimilar_paper_report,
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
-                       "params:similar_vs_dissimilar", "params:periods", "params:ingestion",
-                       "similar_vs_dissimilar_convergence"],
+                       "params:similar_vs_dissimilar", "similar_vs_dissimilar_training", "params:periods",
+                       "params:ingestion", "similar_vs_dissimilar_convergence"],
                       "similar_vs_dissimilar_paper_report", name="similar_vs_dissimilar_paper_report"))
     return Pipeline(nodes)
