@@ -115,3 +115,13 @@ def test_the_second_experiment_overrides_only_the_keys_it_sets():
     params = _parameters()
     params["similar_vs_dissimilar"]["training"]["window"] = {"soil_moisture": 5000, "streamflow": 365}
     assert "similar_vs_dissimilar.training.window is 5000 days for soil_moisture" in _error(params)
+
+
+def test_a_null_in_the_override_is_null_not_inherited():
+    from synergy_kedro.parameters import merged_training
+
+    assert merged_training({"eval_every": 5, "epochs": 45}, {"eval_every": None})["eval_every"] is None
+    params = _parameters("caravan")
+    params["training"]["eval_every"] = 5
+    params["similar_vs_dissimilar"]["training"] = {"epochs": 4, "eval_every": None}
+    validate_parameters(params)  # a null override is allowed

@@ -106,7 +106,7 @@ class Training(Block):
 
 
 class TrainingOverride(Block):
-    """The second experiment's ``training``: only the keys it changes; the rest come from ``training``."""
+    """The second experiment's ``training``: only the keys it sets; the rest come from ``training``."""
 
     hidden_size: Positive | None = None
     dropout: Annotated[float, Field(ge=0, lt=1)] | None = None
@@ -128,8 +128,8 @@ class TrainingOverride(Block):
 
 
 def merged_training(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``training`` with the keys ``overrides`` sets (a null there means "as in ``training``")."""
-    return {**training, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    """``training`` with the keys ``overrides`` sets; a key set to null there is null (``eval_every: null``: off)."""
+    return {**training, **(overrides or {})}
 
 
 class Features(Block):
@@ -216,8 +216,8 @@ class Parameters(Block):
     @model_validator(mode="after")
     def _fits_the_target(self) -> Parameters:
         problems = []
-        second = Training.model_validate(merged_training(self.training.model_dump(),
-                                                         self.similar_vs_dissimilar.training.model_dump()))
+        second = Training.model_validate(merged_training(
+            self.training.model_dump(), self.similar_vs_dissimilar.training.model_dump(exclude_unset=True)))
         for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
                 if _value_for(getattr(training, key), self.target) is None:
