@@ -41,7 +41,13 @@ def read_ecoregion_polygons(path: Path) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.exists():
         raise SourceDataError(f"Ecoregion polygon file {path} does not exist.")
-    polygons = gpd.read_file(path)
+    try:
+        polygons = gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/fiona raise their own types for an unreadable file
+        raise SourceDataError(
+            f"Ecoregion polygon file {path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
+            "It may be cut short (an interrupted download or copy) or not a vector format: download it again "
+            "(README, Real data).") from exc
     missing = [f for f in EPA_FIELDS if f not in polygons.columns]
     if missing:
         raise SourceDataError(

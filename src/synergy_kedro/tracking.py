@@ -69,6 +69,7 @@ class RunTracker:
             # Fail in seconds, not after MLflow's minutes of retries, when a server is down.
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+        self.tracking_uri = tracking_uri
         try:
             self.client = MlflowClient(tracking_uri=tracking_uri)
             experiment = self.client.get_experiment_by_name(experiment_name)
@@ -80,7 +81,10 @@ class RunTracker:
         self.logged_models: set[str] = set()
 
     def start(self, run_name: str, tags: Mapping[str, str], params: Mapping[str, Any]) -> str:
-        run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
+        try:  # the first write: a read-only store (file or folder) fails here, before any node runs
+            run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
+        except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
+            raise TrackingUnavailableError(_unavailable(self.tracking_uri, exc)) from exc
         self.parent_id = run.info.run_id
         self._log_params(self.parent_id, flatten(params))
         return self.parent_id

@@ -14,6 +14,7 @@ from synergy_kedro.canonical import (
     validate_canonical,
 )
 from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.membership import read_ecoregion_polygons
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions, global_vs_local_site_sets
 from synergy_kedro.sources.caravan import read_caravan
 from synergy_kedro.sources.errors import SourceDataError
@@ -91,3 +92,30 @@ def test_a_damaged_mlflow_database_is_named_with_what_to_do(tmp_path):
     with pytest.raises(TrackingUnavailableError, match=rf"MLflow database {tmp_path}/mlflow.db cannot be used .*"
                                                        rf"move it aside \(mv {tmp_path}/mlflow.db"):
         RunTracker(f"sqlite:///{db}", "synergy_kedro", None)
+
+
+def test_a_truncated_geojson_is_named_with_what_to_do(tmp_path, ecoregions_path):
+    cut = tmp_path / "us_eco_l3.geojson"
+    cut.write_bytes(ecoregions_path.read_bytes()[:200_000])  # an interrupted download
+    with pytest.raises(SourceDataError, match=r"us_eco_l3.geojson cannot be read \(DataSourceError: .*cut short"):
+        read_ecoregion_polygons(cut)
+
+
+def test_a_read_only_mlflow_database_is_named_before_anything_runs(tmp_path):
+    import subprocess
+
+    source, folder = tmp_path / "store", tmp_path / "readonly"
+    source.mkdir()
+    folder.mkdir()
+    RunTracker(f"sqlite:///{source}/mlflow.db", "synergy_kedro", None)  # a real store with its tables
+    mounted = subprocess.run(["mount", "--bind", str(source), str(folder)], capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot bind-mount here (root writes any file, so a read-only mount is the only way)")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        tracker = RunTracker(f"sqlite:///{folder}/mlflow.db", "synergy_kedro", None)  # reading still works
+        with pytest.raises(TrackingUnavailableError, match=r"mlflow.db cannot be used .*If it is read-only, make it "
+                                                           r"writable"):
+            tracker.start("run", {}, {})
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=True)
