@@ -113,6 +113,11 @@ def test_the_second_experiment_overrides_only_the_keys_it_sets():
     params["similar_vs_dissimilar"]["training"]["hiden_size"] = 8
     assert "- similar_vs_dissimilar.training.hiden_size: not a parameter" in _error(params)
     params = _parameters()
+    params["similar_vs_dissimilar"]["training"].update(device="gpu", epochs=0)
+    message = _error(params)
+    assert "- similar_vs_dissimilar.training.device: 'gpu' is not a torch device" in message
+    assert "- similar_vs_dissimilar.training.epochs is 0: Input should be greater than or equal to 1" in message
+    params = _parameters()
     params["similar_vs_dissimilar"]["training"]["window"] = {"soil_moisture": 5000, "streamflow": 365}
     assert "similar_vs_dissimilar.training.window is 5000 days for soil_moisture" in _error(params)
 

@@ -17,7 +17,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
+                      model_validator)
 
 from synergy_kedro.errors import ConfigurationError
 
@@ -73,6 +74,20 @@ class Periods(Block):
         return self
 
 
+def _torch_device(value: str) -> str:
+    if value != "auto":
+        import torch
+
+        try:
+            torch.device(value)
+        except RuntimeError:
+            raise ValueError(f"{value!r} is not a torch device: use auto, cpu, cuda or cuda:<n>") from None
+    return value
+
+
+Device = Annotated[str, AfterValidator(_torch_device)]
+
+
 class Training(Block):
     hidden_size: Positive
     dropout: Annotated[float, Field(ge=0, lt=1)]
@@ -83,7 +98,7 @@ class Training(Block):
     batch_size: _per_target(Positive)
     iterations_per_epoch: Positive | None
     min_iterations: Positive | None
-    device: str
+    device: Device
     optimizer: Literal["adadelta", "adam"]
     learning_rate: Annotated[float, Field(gt=0)] | None
     eval_every: Positive | None
@@ -92,39 +107,16 @@ class Training(Block):
     grouped: bool
     max_models_per_pass: Positive | None
 
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if value != "auto":
-            import torch
 
-            try:
-                torch.device(value)
-            except RuntimeError:
-                raise ValueError(f"{value!r} is not a torch device: use auto, cpu, cuda or cuda:<n>") from None
-        return value
+def _all_optional(model: type[Block], name: str, doc: str) -> type[Block]:
+    """``model`` with every field optional (default None), its constraints and validators kept."""
+    fields = {key: ((Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation) | None, None)
+              for key, f in model.model_fields.items()}
+    return create_model(name, __base__=Block, __doc__=doc, **fields)
 
 
-class TrainingOverride(Block):
-    """The second experiment's ``training``: only the keys it sets; the rest come from ``training``."""
-
-    hidden_size: Positive | None = None
-    dropout: Annotated[float, Field(ge=0, lt=1)] | None = None
-    dropout_method: Literal["weights", "outputs"] | None = None
-    epochs: Positive | None = None
-    seed: int | None = None
-    window: _per_target(Positive) | None = None
-    batch_size: _per_target(Positive) | None = None
-    iterations_per_epoch: Positive | None = None
-    min_iterations: Positive | None = None
-    device: str | None = None
-    optimizer: Literal["adadelta", "adam"] | None = None
-    learning_rate: Annotated[float, Field(gt=0)] | None = None
-    eval_every: Positive | None = None
-    checkpoint_every: Positive | None = None
-    precision: Literal["fp32", "bf16", "tf32"] | None = None
-    grouped: bool | None = None
-    max_models_per_pass: Positive | None = None
+#: The second experiment's ``training``: only the keys it sets; the rest come from ``training``.
+TrainingOverride = _all_optional(Training, "TrainingOverride", "Keys of `training` that the second experiment sets.")
 
 
 def merged_training(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -220,15 +212,15 @@ class Parameters(Block):
             self.training.model_dump(), self.similar_vs_dissimilar.training.model_dump(exclude_unset=True)))
         for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
-                if _value_for(getattr(training, key), self.target) is None:
+                if for_target(getattr(training, key), self.target) is None:
                     problems.append(f"{block}.{key} has no value for target {self.target}")
-            window = _value_for(training.window, self.target)
+            window = for_target(training.window, self.target)
             if window is not None and window > self.periods.train.days:
                 problems.append(f"{block}.window is {window} days for {self.target}, longer than the training "
                                 f"period ({self.periods.train.days} days, {self.periods.train.start} to "
                                 f"{self.periods.train.end}); shorten the window or lengthen periods.train")
         for key in ("table_metrics", "convergence_tolerance"):
-            if _value_for(getattr(self.evaluation, key), self.target) is None:
+            if for_target(getattr(self.evaluation, key), self.target) is None:
                 problems.append(f"evaluation.{key} has no value for target {self.target}")
         if self.target not in self.similar_vs_dissimilar.rois:
             problems.append(f"similar_vs_dissimilar.rois has no list for target {self.target}")
@@ -239,7 +231,8 @@ class Parameters(Block):
         return self
 
 
-def _value_for(value: Any, target: str) -> Any:
+def for_target(value: Any, target: str) -> Any:
+    """A per-target parameter's value for ``target`` (``{soil_moisture: 30, streamflow: 365}`` or one value)."""
     return value.get(target) if isinstance(value, Mapping) else value
 
 

@@ -33,12 +33,18 @@ def _kill_after(epoch):
     return callback
 
 
-def test_resumed_run_reaches_the_weights_of_an_uninterrupted_one(tmp_path):
+def _killed_after_two_epochs(tmp_path):
+    """An uninterrupted reference run, and a checkpointed run of the same data killed after epoch 2."""
     x, y = _data()
     reference, ref_history = train_lstm(x, y, CONFIG)
     store = CheckpointStore(tmp_path / "ckpt.pt")
     with pytest.raises(Killed):
         train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+    return x, y, reference, ref_history, store
+
+
+def test_resumed_run_reaches_the_weights_of_an_uninterrupted_one(tmp_path):
+    x, y, reference, ref_history, store = _killed_after_two_epochs(tmp_path)
     assert store.path.exists()
     epochs_run = []
     resumed, history = train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=epochs_run.append)
@@ -131,11 +137,7 @@ def test_a_corrupt_checkpoint_is_moved_aside_and_training_starts_over(tmp_path, 
 
 def test_a_checkpoint_written_before_the_shared_loop_still_resumes(tmp_path):
     """Single-model checkpoints once held ``history`` (one list), not ``histories``: real runs have them on disk."""
-    x, y = _data()
-    reference, ref_history = train_lstm(x, y, CONFIG)
-    store = CheckpointStore(tmp_path / "ckpt.pt")
-    with pytest.raises(Killed):
-        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+    x, y, reference, ref_history, store = _killed_after_two_epochs(tmp_path)
     state = torch.load(store.path, weights_only=False)
     state["history"] = state.pop("histories")[0]
     torch.save(state, store.path)

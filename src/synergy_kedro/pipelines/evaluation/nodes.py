@@ -11,6 +11,7 @@ from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pa
 from synergy_kedro.experiment_design import PAIRS, SETS
 from synergy_kedro.figures import comparison_figure
 from synergy_kedro.learning_curves import convergence_table, learning_curve_figure
+from synergy_kedro.parameters import for_target
 from synergy_kedro.region_schemes import scheme_regions
 from synergy_kedro.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
 
@@ -115,7 +116,7 @@ def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, nam
     """
     by_name = dict(zip(names, histories, strict=True))
     metrics = list(evaluation["table_metrics"][target])
-    tolerance = float(_for_target(evaluation["convergence_tolerance"], target))
+    tolerance = float(for_target(evaluation["convergence_tolerance"], target))
     table = convergence_table(by_name, PRIMARY_METRIC.get(target, metrics[0]), tolerance)
     return learning_curve_figure(by_name, metrics, f"{title}: {target}"), table
 
@@ -123,8 +124,8 @@ def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, nam
 def _training_settings(training: dict, target: str) -> dict:
     """What a report states about how its models were trained."""
     return {"hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
-            "window": _for_target(training.get("window"), target),
-            "batch_size": _for_target(training.get("batch_size"), target),
+            "window": for_target(training.get("window"), target),
+            "batch_size": for_target(training.get("batch_size"), target),
             "dropout_method": training.get("dropout_method"), "optimizer": training.get("optimizer", "adadelta"),
             "learning_rate": training.get("learning_rate"), "eval_every": training.get("eval_every"),
             "min_iterations": training.get("min_iterations")}
@@ -148,7 +149,3 @@ def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: 
                 **_training_settings(training, target)}
     return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings,
                                         convergence)
-
-
-def _for_target(value, target: str):
-    return value.get(target) if isinstance(value, dict) else value

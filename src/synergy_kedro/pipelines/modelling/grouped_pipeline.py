@@ -19,6 +19,8 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node, pipeline
 
+from synergy_kedro.parameters import merged_training
+
 from .nodes import train_models_grouped
 from .pipeline import SHARED_INPUTS, model_template
 
@@ -26,16 +28,13 @@ GROUP_OUTPUTS = ("model", "training_history")
 
 
 def grouped_training(parameters: Mapping, block: str | None = None) -> bool:
-    """``training.grouped`` of the run (or ``<block>.training.grouped``, falling back to ``training.grouped``).
+    """``training.grouped`` of the run (or of ``training`` overridden by ``<block>.training``, as its models train).
 
     Read when pipelines are registered (:mod:`synergy_kedro.structure_config`): it decides the
     pipeline's structure. Accepts YAML booleans and the strings ``true``/``false`` (``--params``).
     """
-    value = None
-    if block:
-        value = ((parameters.get(block) or {}).get("training") or {}).get("grouped")
-    if value is None:
-        value = (parameters.get("training") or {}).get("grouped", False)
+    overrides = ((parameters.get(block) or {}).get("training") or {}) if block else {}
+    value = merged_training(parameters.get("training") or {}, overrides).get("grouped", False)
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes", "on")
     return bool(value)

@@ -17,6 +17,7 @@ from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.normalisation import denormalise
+from synergy_kedro.parameters import for_target
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ HISTORY_COLUMNS = ["epoch", "loss", "batch_size", "iterations", "seconds"]
 
 def training_config(training: dict, target: str) -> TrainingConfig:
     """Per-target window and batch size (the paper: 30/100 soil moisture, 365/500 streamflow)."""
-    per_target = {k: (v[target] if isinstance(v, dict) else v) for k, v in training.items()}
+    per_target = {k: for_target(v, target) for k, v in training.items()}
     fields = TrainingConfig.__dataclass_fields__
     return TrainingConfig(**{k: v for k, v in per_target.items() if k in fields})
 
@@ -176,8 +177,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
         ns, sites, x, y = pending[0]
         results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
     else:
-        per_pass = training.get("max_models_per_pass")
-        per_pass = per_pass.get(target) if isinstance(per_pass, dict) else per_pass
+        per_pass = for_target(training.get("max_models_per_pass"), target)
         results = train_grouped([(x, y) for _, _, x, y in pending], config,
                                 labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
                                 checkpoints=checkpoint, evaluators=evaluators)
