@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +77,8 @@ class MlflowTrackingHooks:
         self._project_path = Path.cwd()
         self._tracker: RunTracker | None = None
         self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
-        self._started = 0.0
         self._params: dict[str, Any] = {}
+        self._identity: dict[str, str | None] = {}  # this run's ids, as the training nodes stamp them
         self.last_run: tuple[str, str] | None = None  # (tracking URI, parent run id) of the latest run
 
     @hook_impl
@@ -93,6 +92,13 @@ class MlflowTrackingHooks:
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
         self.last_run = None
+        self._identity = {"kedro_session_id": _session_id(run_params), "mlflow_run_id": None}
+        try:
+            self._start_parent_run(run_params, pipeline, catalog)
+        finally:  # the training nodes stamp it into every model record, tracked or not
+            catalog["run_identity"] = dict(self._identity)
+
+    def _start_parent_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
         if not self._conf.get("enabled", True):
             return
         uri = resolve_tracking_uri(self._conf.get("tracking_uri"), self._project_path)
@@ -101,13 +107,13 @@ class MlflowTrackingHooks:
         name = run_params.get("pipeline_name") or run_params.get("pipeline_names") or "__default__"
         name = ",".join(name) if isinstance(name, list) else str(name)
         tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),
-                "kedro_session_id": str(run_params.get("session_id")), "runner": str(run_params.get("runner"))}
+                "kedro_session_id": _session_id(run_params), "runner": str(run_params.get("runner"))}
         params = catalog.load("parameters") if catalog.exists("parameters") else {}
         self._params = params
         run_id = self._tracker.start(name, tags, params)
+        self._identity["mlflow_run_id"] = run_id
         self.last_run = (uri, run_id)
         self._running = (pipeline, catalog)
-        self._started = time.time()
         log.info("MLflow parent run %s in %s", run_id, uri)
 
     @hook_impl
@@ -127,10 +133,12 @@ class MlflowTrackingHooks:
             self._tracker.end("FAILED")
             self._tracker = None
 
-    def _written_by_this_run(self, catalog, name: str) -> bool:
-        """Whether the file behind ``name`` was (re)written since this run started (1 s of clock slack)."""
-        filepath = _filepath(catalog, name)
-        return filepath is None or Path(filepath).stat().st_mtime >= self._started - 1.0
+    def _written_by_this_run(self, model: dict) -> bool:
+        """Whether this run wrote the model record: it carries this run's ids (see ``run_identity``).
+
+        Not the file's modification time: a file copied, restored or touched since would pass.
+        """
+        return model.get("run") == self._identity
 
     def on_interrupt(self) -> None:
         """Ctrl-C (Kedro calls no hook for it): log the models that finished, end the parent run KILLED."""
@@ -151,9 +159,10 @@ class MlflowTrackingHooks:
             required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
             if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in required):
                 continue
-            if not self._written_by_this_run(catalog, f"{ns}.model"):
+            model = catalog.load(f"{ns}.model")
+            if not self._written_by_this_run(model):
                 continue  # an earlier run's model (this run failed or stopped before training it)
-            model, *rest = (catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets)
+            rest = [catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets[1:]]
             if model.get("state_dict") is None:
                 skipped[ns] = model.get("skipped")
             else:
@@ -182,6 +191,11 @@ class MlflowTrackingHooks:
         return TrainingData(source=str((self._params.get("ingestion") or {}).get("source", "unknown")),
                             canonical=files["canonical_dataset"], period=self._params["periods"]["train"],
                             normalisation_stats=stats, model_inputs=files["model_inputs"])
+
+
+def _session_id(run_params: dict[str, Any]) -> str:
+    """The kedro session's id (``run_id`` in Kedro 1.x's run parameters, ``session_id`` before)."""
+    return str(run_params.get("run_id") or run_params.get("session_id"))
 
 
 def _filepath(catalog, name: str) -> str | None:

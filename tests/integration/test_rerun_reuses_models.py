@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 
 import pytest
 import torch
@@ -55,6 +57,12 @@ def test_second_run_trains_nothing_and_a_changed_setting_retrains(tmp_path):
         assert "were reused" not in said
         assert not any(changed[name]["reused"] for name in MODELS)
         assert changed["global"]["state_dict"]["head.weight"].shape == (1, 6)
+        assert len({changed[name]["run"]["mlflow_run_id"] for name in MODELS}) == 1
+        assert changed["global"]["run"] != second["global"]["run"] != first["global"]["run"]
+        # files that look fresh (restored, copied, touched) are still an earlier run's models
+        for name in MODELS:
+            later = time.time() + 120
+            os.utime(project / f"data/06_models/{name}/model.pt", (later, later))
         # valid parameters (so the run starts) that fail in the ingestion node
         broken = {**TINY, "ingestion": {"virtual_conus": {**TINY["ingestion"]["virtual_conus"],
                                                           "focus_l3_codes": ["99.9.9"]}}}
@@ -66,5 +74,7 @@ def test_second_run_trains_nothing_and_a_changed_setting_retrains(tmp_path):
     assert reused_flags == ["False"] * 6 + ["True"] * 3
     parents = sorted((r for r in runs if "mlflow.parentRunId" not in r.data.tags), key=lambda r: r.info.start_time)
     assert [p.info.status for p in parents] == ["FINISHED"] * 3 + ["FAILED"]
+    assert changed["global"]["run"] == {"mlflow_run_id": parents[2].info.run_id,
+                                        "kedro_session_id": parents[2].data.tags["kedro_session_id"]}
     # the failed run trained nothing: the models on disk are an earlier run's and are not attached to it
     assert not [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[-1].info.run_id]

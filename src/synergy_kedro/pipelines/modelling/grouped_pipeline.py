@@ -49,7 +49,7 @@ def grouped_training_node(namespaces: Sequence[str], name: str, training: str = 
     return node(func,
                 ["model_inputs", "params:features", "params:target", "params:periods", training,
                  f"{group}.checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation",
-                 *(f"{ns}.train_sites" for ns in namespaces)],
+                 "run_identity", *(f"{ns}.train_sites" for ns in namespaces)],
                 {f"{ns}.{d}": f"{ns}.{d}" for ns in namespaces for d in GROUP_OUTPUTS},
                 name=name, namespace=namespace)
 

@@ -33,17 +33,20 @@ def training_config(training: dict, target: str) -> TrainingConfig:
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
                 training: dict, checkpoint: CheckpointStore | None = None, canonical_dataset: xr.Dataset | None = None,
-                normalisation_stats: dict | None = None, evaluation: dict | None = None) -> tuple[dict, pd.DataFrame]:
+                normalisation_stats: dict | None = None, evaluation: dict | None = None,
+                run_identity: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
 
     ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume. A seed
     repeat (``train_sites["seed_offset"]`` = r) trains with ``training.seed + r``. With
     ``training.eval_every`` the history also holds the test period's median skill every k epochs
     (:func:`skill_evaluator`; needs the canonical dataset, statistics and evaluation settings).
+    ``run_identity`` (the run's ids, put into the catalog by the run's hooks) goes into the record,
+    so the MLflow hooks log only models that this run wrote.
     """
     config = training_config(training, target)
     config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
-    meta = model_record(train_sites, features, target, config)
+    meta = model_record(train_sites, features, target, config, run_identity)
     if train_sites["skipped"]:
         return {**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS)
     x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
@@ -135,17 +138,23 @@ def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
     return table.reset_index()
 
 
-def model_record(train_sites: dict, features: dict, target: str, config: TrainingConfig) -> dict:
-    """What a trained model's record holds besides its weights (as :func:`train_model` writes it)."""
+def model_record(train_sites: dict, features: dict, target: str, config: TrainingConfig,
+                 run_identity: dict | None = None) -> dict:
+    """What a trained model's record holds besides its weights (as :func:`train_model` writes it).
+
+    ``run`` names the kedro run (session id, MLflow parent run id) that wrote the record; a file on
+    disk with another run's ids is an earlier run's output, whatever its modification time.
+    """
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
     return {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
             "dynamic": list(features["dynamic"]), "static": list(features["static"]),
-            "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"]}
+            "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"],
+            "run": dict(run_identity or {})}
 
 
 def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
                          checkpoint: CheckpointStore | None, canonical_dataset: xr.Dataset,
-                         normalisation_stats: dict, evaluation: dict, *train_sites: dict,
+                         normalisation_stats: dict, evaluation: dict, run_identity: dict | None, *train_sites: dict,
                          namespaces: Sequence[str]) -> dict[str, object]:
     """Fit the models of a group at once (``training.grouped: true``); every namespace still gets its outputs.
 
@@ -165,7 +174,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
     for ns, sites in zip(namespaces, train_sites):
         if sites["skipped"]:
             outputs[f"{ns}.model"], outputs[f"{ns}.training_history"] = train_model(
-                model_inputs, sites, features, target, periods, training)
+                model_inputs, sites, features, target, periods, training, run_identity=run_identity)
             continue
         x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
         y = target_array(model_inputs, sites["sites"], target, periods["train"])
@@ -183,7 +192,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
                                 checkpoints=checkpoint, evaluators=evaluators)
     finished = time.time()
     for (ns, sites, x, y), (state, history) in zip(pending, results):
-        record = model_record(sites, features, target, config)
+        record = model_record(sites, features, target, config, run_identity)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
                                   "reused": bool(history.attrs.get("reused", False)),
                                   "trained": (started, finished), "fingerprint": fingerprint(config, x, y)}

@@ -9,7 +9,7 @@ from kedro.pipeline import Pipeline, node, pipeline
 
 from .nodes import evaluate_model, predict_model, train_model
 
-SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats"}
+SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats", "run_identity"}
 SHARED_PARAMETERS = {"params:features", "params:target", "params:periods", "params:training", "params:evaluation"}
 
 
@@ -17,7 +17,7 @@ def model_template(training: str = "params:training") -> Pipeline:
     return Pipeline([
         node(train_model,
              ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", training,
-              "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation"],
+              "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation", "run_identity"],
              ["model", "training_history"], name="train"),
         node(predict_model,
              ["model_inputs", "canonical_dataset", "model", "train_sites", "normalisation_stats", "params:periods"],
