@@ -137,6 +137,30 @@ def test_logging_a_model_warns_nothing_on_the_console(logged, caplog):
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
+def test_models_are_registered_only_when_asked(logged):
+    assert logged["client"].search_registered_models() == []  # register_models: false, the default
+
+
+def test_with_register_models_each_run_adds_a_version_that_loads_as_the_network(logged, monkeypatch):
+    uri = f"sqlite:///{(logged['tmp'] / 'registry.db').as_posix()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    tracker = RunTracker(uri, "test", (logged["tmp"] / "registry_artifacts").as_uri(), register_models=True)
+    children = []
+    for _ in range(2):  # two kedro runs training the same model
+        tracker.start("global_vs_local", {}, {})
+        children.append(tracker.log_model("seed1.local_X", *logged["args"]))
+        tracker.logged_models.clear()
+    name = "test-soil_moisture-seed1-local_X"
+    versions = sorted(tracker.client.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
+    assert [(int(v.version), v.run_id) for v in versions] == [(1, children[0]), (2, children[1])]
+    models = {m.source_run_id: m.model_id for m in tracker.client.search_logged_models([tracker.experiment_id])}
+    assert [v.source for v in versions] == [f"models:/{models[c]}" for c in children]
+    loaded = mlflow.pytorch.load_model(f"models:/{name}/2")
+    with torch.no_grad():
+        sim = loaded(torch.from_numpy(logged["x"])).numpy()
+    np.testing.assert_allclose(sim, predict_lstm(logged["record"]["state_dict"], logged["x"], 8, "cpu"), atol=1e-6)
+
+
 def _download(store: dict, folder: str) -> str:
     """The logged model's folder, as a user downloads it."""
     return mlflow.artifacts.download_artifacts(f"models:/{store['model'].model_id}", dst_path=str(store["tmp"] / folder))

@@ -103,7 +103,8 @@ class MlflowTrackingHooks:
             return
         uri = resolve_tracking_uri(self._conf.get("tracking_uri"), self._project_path)
         artifacts = self._conf.get("artifact_location") or (self._project_path / "mlartifacts").as_uri()
-        self._tracker = RunTracker(uri, self._conf.get("experiment_name", "synergy_kedro"), artifacts)
+        self._tracker = RunTracker(uri, self._conf.get("experiment_name", "synergy_kedro"), artifacts,
+                                   register_models=bool(self._conf.get("register_models", False)))
         name = run_params.get("pipeline_name") or run_params.get("pipeline_names") or "__default__"
         name = ",".join(name) if isinstance(name, list) else str(name)
         tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),

@@ -24,7 +24,8 @@ from mlflow.tracking import MlflowClient
 
 from synergy_kedro.errors import UserError
 from synergy_kedro.metrics import METRIC_COLUMNS
-from synergy_kedro.tracking_models import TrainingData, dataset_input, log_network
+from synergy_kedro.tracking_models import (TrainingData, dataset_input, log_network, register_network,
+                                           registered_model_name)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class TrackingUnavailableError(UserError, RuntimeError):
 class RunTracker:
     """Owns the parent run of one ``kedro run`` and logs its models and reports."""
 
-    def __init__(self, tracking_uri: str, experiment_name: str, artifact_location: str | None) -> None:
+    def __init__(self, tracking_uri: str, experiment_name: str, artifact_location: str | None,
+                 register_models: bool = False) -> None:
         if tracking_uri.startswith(("http://", "https://")):
             # Fail in seconds, not after MLflow's minutes of retries, when a server is down.
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
@@ -79,6 +81,8 @@ class RunTracker:
                               self.client.create_experiment(experiment_name, artifact_location=artifact_location))
         self.parent_id: str | None = None
         self.logged_models: set[str] = set()
+        self.register_models = register_models
+        self.experiment_name = experiment_name
 
     def start(self, run_name: str, tags: Mapping[str, str], params: Mapping[str, Any]) -> str:
         try:  # the first write: a read-only store (file or folder) fails here, before any node runs
@@ -134,7 +138,9 @@ class RunTracker:
         sites = train_sites.get("sites", [])
         self.client.log_inputs(rid, datasets=[dataset_input(name, model, sites, data)])
         if model.get("state_dict") is not None:
-            log_network(self.client, self.experiment_id, rid, name, model, data, flat, sites)
+            model_id = log_network(self.client, self.experiment_id, rid, name, model, data, flat, sites)
+            if self.register_models:
+                register_network(self.client, registered_model_name(self.experiment_name, model, name), model_id, rid)
         self.client.set_terminated(rid, "FINISHED", end_time=int(ended * 1000) if ended else None)
         self.logged_models.add(name)
         return rid

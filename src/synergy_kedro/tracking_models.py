@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import xarray as xr
 from mlflow.entities import Dataset, DatasetInput, InputTag, LoggedModelOutput, LoggedModelStatus, Metric
+from mlflow.exceptions import MlflowException
 from mlflow.models import Model, ModelSignature
 from mlflow.tracking import MlflowClient
 from mlflow.types import Schema, TensorSpec
@@ -107,6 +108,25 @@ def log_network(client: MlflowClient, experiment_id: str, run_id: str, name: str
         raise
     client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
     return logged.model_id
+
+
+def registered_model_name(experiment: str, record: Mapping, namespace: str) -> str:
+    """``<experiment>-<target>-<model>``: one registered model per model of an experiment and target.
+
+    Each run that trains it adds a version, so the registry lists how a model changed between runs
+    (the target is in the name because one namespace, e.g. ``global``, exists for both targets).
+    """
+    return f"{experiment}-{record.get('target')}-{logged_model_name(namespace)}".replace("/", "-").replace(":", "-")
+
+
+def register_network(client: MlflowClient, name: str, model_id: str, run_id: str) -> str:
+    """A new version of the registered model ``name`` (created on first use) from a logged model; returns the version."""
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name, description="An LSTM of synergy_kedro; each version is one run's training.")
+    version = client.create_model_version(name, source=f"models:/{model_id}", run_id=run_id, model_id=model_id)
+    return str(version.version)
 
 
 def logged_model_name(namespace: str) -> str:

@@ -193,6 +193,7 @@ def served(chromium, artifacts, tmp_path_factory, request) -> SimpleNamespace:
     from kedro.framework.startup import bootstrap_project
 
     project = copy_project(tmp_path_factory.mktemp("browser") / "project")
+    (project / "conf/local/mlflow.yml").write_text("register_models: true\n")  # the opt-in, as a user sets it
     port = free_port()
     viz = Server("kedro viz", [sys.executable, "-m", "kedro", "viz", "run", "--host", "127.0.0.1",
                                "--port", str(port), "--no-browser"],

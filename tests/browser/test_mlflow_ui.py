@@ -1,5 +1,5 @@
 """The MLflow UI on the run's ``mlflow.db``: the parent run of the ``kedro run`` with a nested run per model, each
-with its network as a logged model."""
+with its network as a logged model and (``register_models: true``) a version of a registered model."""
 
 from __future__ import annotations
 
@@ -109,6 +109,43 @@ def test_models_tab_lists_every_trained_model(mlflow_url, runs, logged_models, n
         page.locator(f"a[href$='/models/{info['model_id']}']").first.wait_for()
     _close_assistant_panel(page)
     page.screenshot(path=artifacts / "mlflow_models_tab.png")
+
+
+@pytest.fixture(scope="module")
+def registered(mlflow_url) -> dict:
+    """Registered model name → its versions, from the REST API (``register_models: true`` in the run's conf/local)."""
+    found = json.loads(http_get(f"{mlflow_url}/api/2.0/mlflow/registered-models/search?max_results=100"))
+    out = {}
+    for model in found.get("registered_models", []):
+        query = urllib.parse.urlencode({"filter": f"name='{model['name']}'"})
+        out[model["name"]] = json.loads(http_get(f"{mlflow_url}/api/2.0/mlflow/model-versions/search?{query}"))[
+            "model_versions"]
+    return out
+
+
+def test_each_trained_model_is_version_1_of_a_registered_model_from_its_nested_run(runs, registered, logged_models):
+    assert set(registered) == {f"{EXPERIMENT}-soil_moisture-{name}" for name in TRAINED}
+    for name in TRAINED:
+        (version,) = registered[f"{EXPERIMENT}-soil_moisture-{name}"]
+        assert version["version"] == "1" and version["run_id"] == runs["children"][name]
+        assert version["source"] == f"models:/{logged_models[name]['model_id']}"
+
+
+def test_the_registry_page_shows_a_registered_model_and_its_version_links_the_nested_run(
+        mlflow_url, runs, registered, new_page, artifacts):
+    name = f"{EXPERIMENT}-soil_moisture-local_F"
+    page = new_page()
+    page.goto(f"{mlflow_url}/#/models")
+    page.get_by_role("link", name=name, exact=True).wait_for()
+    _close_assistant_panel(page)
+    page.screenshot(path=artifacts / "mlflow_registered_models.png")
+
+    page.goto(f"{mlflow_url}/#/models/{name}/versions/1")
+    page.get_by_text("Version 1").first.wait_for()
+    run_link = page.locator(f"a[href*='{runs['children']['local_F']}']").first
+    run_link.wait_for()
+    _close_assistant_panel(page)
+    page.screenshot(path=artifacts / "mlflow_registered_model_version.png")
 
 
 def _close_assistant_panel(page) -> None:
