@@ -28,10 +28,14 @@ class PipelineStructureHooks:
     def after_context_created(self, context) -> None:
         from kedro.framework.project import pipelines
 
+        from synergy_kedro import pipeline_registry
+
         parameters = context.config_loader["parameters"]
         validate_parameters(parameters)  # before any node runs: one error naming every bad key
         structure_config.remember(parameters)
-        pipelines._is_data_loaded = False  # noqa: SLF001 - rebuild with this run's regions and ROIs
+        # Kedro's documented reset of the pipelines it has loaded: the next access registers them
+        # again, with this run's regions and ROIs (e.g. a second session in the same process).
+        pipelines.configure(pipeline_registry.__name__)
 
 
 class RunLockHooks:

@@ -3,8 +3,9 @@
 ``global_vs_local`` is the first experiment (ingestion → features → partitioning → one model per
 namespace → comparison), ``similar_vs_dissimilar`` the second. The stages are registered on their
 own too, so ``kedro run --pipeline ingestion`` refreshes the cached canonical Dataset alone.
-Which namespaces exist (the scheme's regions, the ROIs) comes from the run's parameters
-(:mod:`synergy_kedro.structure_config`).
+Which namespaces exist (the scheme's regions, the ROIs) and whether models train grouped comes
+from the run's parameters, read here once (:mod:`synergy_kedro.structure_config`) and passed
+down: every ``create_pipeline`` depends only on its arguments.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from kedro.pipeline import Pipeline
 from synergy_kedro import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
                                      similar_vs_dissimilar)
+from synergy_kedro.pipelines.modelling.grouped_pipeline import grouped_training
 from synergy_kedro.region_schemes import scheme_regions
-from synergy_kedro.regions import PAPER_ROIS
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -23,8 +24,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     source = (params.get("ingestion") or {}).get("source", "virtual_conus")
     repeats = int((params.get("global_vs_local") or {}).get("seed_repeats", 1))
     gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source,
-                                                   seed_repeats=repeats)
-    svd = similar_vs_dissimilar.pipeline.create_pipeline(configured_rois(params), source)
+                                                   grouped=grouped_training(params), seed_repeats=repeats)
+    svd = similar_vs_dissimilar.pipeline.create_pipeline(
+        configured_rois(params), source, grouped=grouped_training(params, block="similar_vs_dissimilar"))
     return {
         "ingestion": ingestion.pipeline.create_pipeline(source),
         "partitioning": partitioning.pipeline.create_pipeline(),
@@ -36,6 +38,6 @@ def register_pipelines() -> dict[str, Pipeline]:
 
 
 def configured_rois(params: dict) -> list[str]:
-    """ROIs of both targets (a namespace each; the run's target picks which train)."""
-    rois = (params.get("similar_vs_dissimilar") or {}).get("rois") or PAPER_ROIS
+    """ROIs of both targets (a namespace each; the run's target picks which train); conf/base has the paper's."""
+    rois = (params.get("similar_vs_dissimilar") or {}).get("rois") or {}
     return list(dict.fromkeys(str(code) for codes in rois.values() for code in codes))

@@ -46,14 +46,6 @@ SUBREGIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: The paper's level-III regions of interest of the second experiment, per target.
-PAPER_ROIS: dict[str, tuple[str, ...]] = {
-    "soil_moisture": ("8.3.5", "9.3.3", "9.4.1", "9.4.2", "10.1.5", "10.2.4"),
-    "streamflow": ("5.3.1", "8.1.7", "8.2.3", "8.2.4", "8.3.1", "8.3.4", "8.3.5", "8.4.1", "8.4.2", "8.5.3",
-                   "9.2.3", "9.4.2"),
-}
-
-
 @lru_cache(maxsize=1)
 def level3_hierarchy() -> pd.DataFrame:
     """The packaged table of NA level-III codes (one row each) with level-II and level-I parents."""

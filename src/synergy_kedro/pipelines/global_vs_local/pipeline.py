@@ -6,7 +6,6 @@ model, see :mod:`synergy_kedro.model.grouped`); the global model trains alone ei
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro import structure_config
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
@@ -20,16 +19,14 @@ def site_sets(names: list[str]) -> Pipeline:
     ])
 
 
-def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: bool | None = None,
+def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: bool = False,
                     seed_repeats: int = 1, **kwargs) -> Pipeline:
     """``global`` plus ``local_<region>`` for every region of the partitioning scheme.
 
-    ``grouped`` (default: the run's ``training.grouped``) trains the local models in one node;
-    ``seed_repeats`` = k adds ``seed<r>.<model>`` (r = 1…k−1), the same models with shifted seeds.
+    ``grouped`` trains the local models in one node; ``seed_repeats`` = k adds ``seed<r>.<model>``
+    (r = 1…k−1), the same models with shifted seeds. ``register_pipelines`` passes the run's values.
     """
     names = model_names(regions)
-    if grouped is None:
-        grouped = grouped_pipeline.grouped_training(structure_config.parameters())
     if grouped:
         local = [name for name in names if name != "global"]
         models = (modelling.pipeline.create_pipeline(namespace="global")

@@ -1,7 +1,7 @@
 """The second experiment: per ROI, local vs +close vs +far vs +dissimilar training data.
 
 Kedro builds a pipeline's structure before it reads parameters, so the ROIs that get namespaces
-are read from conf when the pipeline is registered (:func:`configured_rois`); at run time the
+come from ``register_pipelines`` (the run's ``similar_vs_dissimilar.rois``); at run time the
 target and ``size_controlled`` choose which of them train. With
 ``similar_vs_dissimilar.training.grouped: true`` (or ``training.grouped``) the four sets of each
 (variant, ROI) are trained together in one node. The models train with ``training`` overridden by
@@ -15,7 +15,6 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro import structure_config
 from synergy_kedro.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 from synergy_kedro.parameters import merged_training
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
@@ -42,12 +41,10 @@ def training_settings() -> Pipeline:
                           name="similar_vs_dissimilar_training")])
 
 
-def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", grouped: bool | None = None,
+def create_pipeline(rois: Sequence[str], source: str = "virtual_conus", grouped: bool = False,
                     **kwargs) -> Pipeline:
-    """``grouped`` (default: the run's setting) trains each (variant, ROI)'s four sets in one node."""
+    """``grouped`` trains each (variant, ROI)'s four sets in one node (``register_pipelines`` passes the run's setting)."""
     namespaces = all_namespaces(rois)
-    if grouped is None:
-        grouped = grouped_pipeline.grouped_training(structure_config.parameters(), block="similar_vs_dissimilar")
     if grouped:
         models = sum((grouped_pipeline.create_pipeline([namespace(variant, roi, s) for s in SETS], name="train_grouped",
                                                        training=TRAINING, namespace=f"sim.{variant}.{roi_slug(roi)}")
