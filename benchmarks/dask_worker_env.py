@@ -27,14 +27,15 @@ def train_once(sites: int, days: int, epochs: int) -> float:
     """Seconds for one seeded training run with one torch thread (runs wherever it is called)."""
     import torch
 
-    from synergy_kedro.model.training import TrainingConfig, train_lstm
+    from synergy_kedro.model.training import train_lstm
+    from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((sites, days, 12)).astype(np.float32)
     y = rng.standard_normal((sites, days)).astype(np.float32)
     y[rng.random(y.shape) < 0.6] = np.nan  # SMAP-like gaps
-    config = TrainingConfig(hidden_size=64, epochs=epochs, window=30, batch_size=100, seed=0)
+    config = paper_config(hidden_size=64, epochs=epochs, window=30, batch_size=100, seed=0)
     start = time.perf_counter()
     train_lstm(x, y, config)
     return time.perf_counter() - start

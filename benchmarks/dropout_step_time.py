@@ -24,6 +24,7 @@ import torch
 
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import TrainingConfig, train_lstm
+from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
 SHAPES = {"soil_moisture": (30, 100, 366), "streamflow": (365, 500, 3652)}  # window, batch, training days
 
@@ -47,7 +48,7 @@ def step_times(hidden: int, device: str, repeats: int) -> None:
     for name, (window, batch, n_time) in SHAPES.items():
         x, y = _data(batch * 2, n_time if name == "soil_moisture" else 1200, seed=0)
         steps = 20 if name == "soil_moisture" else 3
-        base = TrainingConfig(hidden_size=hidden, window=window, batch_size=batch, epochs=1, iterations_per_epoch=steps,
+        base = paper_config(hidden_size=hidden, window=window, batch_size=batch, epochs=1, iterations_per_epoch=steps,
                               device=device, checkpoint_every=1)
         _seconds_per_step(x, y, base)  # warm-up
         times = {"outputs": [], "weights": []}
@@ -62,7 +63,7 @@ def grouped_vs_alone(hidden: int, device: str, epochs: int) -> None:
     """Six soil-moisture regions of 5–120 pixels: batches 5…100 after the cap, padded to 100 when grouped."""
     sizes = [5, 12, 25, 40, 60, 120]
     datasets = [_data(n, 366, seed=n) for n in sizes]
-    config = TrainingConfig(hidden_size=hidden, window=30, batch_size=100, epochs=epochs, device=device,
+    config = paper_config(hidden_size=hidden, window=30, batch_size=100, epochs=epochs, device=device,
                             checkpoint_every=epochs)
     started = time.perf_counter()
     alone = [train_lstm(x, y, config) for x, y in datasets]

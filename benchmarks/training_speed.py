@@ -46,7 +46,8 @@ import torch
 
 from synergy_kedro.model.device import peak_memory_bytes, reset_peak_memory, resolve_device, synchronize
 from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.training import TrainingConfig, train_lstm
+from synergy_kedro.model.training import train_lstm
+from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 CARAVAN_ARCHIVE = REPO.parent / "shared" / "data" / "caravan_camels482.tar.xz"
@@ -128,7 +129,7 @@ def project_step_seconds(hidden: int, window: int, batch: int, steps: int, devic
     """Seconds per step of train_lstm (or the grouped engine with one model): epoch 2 of 2, from the history."""
     n_features = 12 if window < 100 else 16
     x, y = synthetic(max(8, batch // 4), window * 3, n_features, seed=1)
-    config = TrainingConfig(hidden_size=hidden, dropout=0.5, window=window, batch_size=batch, epochs=2,
+    config = paper_config(hidden_size=hidden, dropout=0.5, window=window, batch_size=batch, epochs=2,
                             iterations_per_epoch=steps, device=str(device), precision=precision)
 
     def run() -> float:
@@ -174,7 +175,7 @@ def section_grouped(args, device) -> list[dict]:
     rows = []
     for hidden in (64, 256):
         steps = args.group_steps if hidden == 64 else max(2, args.group_steps // 2)
-        config = TrainingConfig(hidden_size=hidden, dropout=args.group_dropout, window=window, batch_size=batch, epochs=1,
+        config = paper_config(hidden_size=hidden, dropout=args.group_dropout, window=window, batch_size=batch, epochs=1,
                                 iterations_per_epoch=steps, device=str(device))
         out = {}
 
@@ -297,7 +298,7 @@ def worker_project(args) -> dict:
     y = target_array(ds, ds["site"].values, "streamflow")
     prep = time.perf_counter() - t0
     rss_before = _rss()
-    config = TrainingConfig(hidden_size=args.hidden, dropout=0.5, window=args.window, batch_size=args.batch, epochs=1,
+    config = paper_config(hidden_size=args.hidden, dropout=0.5, window=args.window, batch_size=args.batch, epochs=1,
                             iterations_per_epoch=1, device=str(device), precision=args.precision)
     train_lstm(x, y, config)  # warm-up
     reset_peak_memory(device)

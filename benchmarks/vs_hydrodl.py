@@ -93,11 +93,12 @@ def score(sim_norm_all: np.ndarray, data: dict) -> dict:
 # ------------------------------------------------------------------------------------- engines
 
 def run_ours(data: dict, hidden: int, epochs: int, seed: int) -> dict:
-    from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
+    from synergy_kedro.model.training import predict_lstm, train_lstm
+    from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
     a = data["arrays"]
     with_static = lambda x: np.concatenate([x, np.repeat(a["c"][:, None], x.shape[1], axis=1)], axis=-1)  # noqa: E731
-    config = TrainingConfig(hidden_size=hidden, dropout=0.5, dropout_method="weights", window=30, batch_size=100,
+    config = paper_config(hidden_size=hidden, dropout=0.5, dropout_method="weights", window=30, batch_size=100,
                             epochs=epochs, seed=seed, device="cpu", checkpoint_every=epochs)
     started = time.perf_counter()
     state, history = train_lstm(with_static(a["x_train"]).astype(np.float32), a["y_train"].astype(np.float32), config)

@@ -18,11 +18,11 @@ from mlflow.entities import LoggedModelStatus
 from mlflow.models import Model
 
 from synergy_kedro.metrics import METRIC_COLUMNS
-from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
+from synergy_kedro.model.training import predict_lstm, train_lstm
 from synergy_kedro.pipelines.modelling.nodes import model_record
 from synergy_kedro.tracking import RunTracker
 from synergy_kedro.tracking_models import EXAMPLE_DAYS, EXAMPLE_SITES, TrainingData
-from tests.model.synthetic import series
+from tests.model.synthetic import config, series
 
 SITES = ["s0", "s1", "s2", "s3"]
 FEATURES = {"dynamic": ["prcp", "temp"], "static": ["elev"]}
@@ -40,10 +40,10 @@ def logged(tmp_path_factory):
                          "elev": ("site", x[:, 0, 2])}, coords={"site": SITES, "time": time})
     inputs.to_netcdf(tmp / "model_inputs.nc")
     x[..., 2] = x[:, :1, 2]  # the static input, repeated along time as the network sees it
-    config = TrainingConfig(hidden_size=8, epochs=2, window=20, batch_size=4, iterations_per_epoch=3)
-    state, history = train_lstm(x, y, config, label="local_X")
+    settings = config(hidden_size=8, epochs=2, window=20, batch_size=4, iterations_per_epoch=3)
+    state, history = train_lstm(x, y, settings, label="local_X")
     train_sites = {"model": "seed1.local_X", "region": "X", "sites": SITES, "skipped": None}
-    record = {**model_record(train_sites, FEATURES, "soil_moisture", config), "state_dict": state,
+    record = {**model_record(train_sites, FEATURES, "soil_moisture", settings), "state_dict": state,
               "n_observations": int(np.isfinite(y).sum())}
     site_metrics = pd.DataFrame({"site": SITES, **{m: [0.1, 0.2, 0.3, 0.4] for m in METRIC_COLUMNS}})
     data = TrainingData(source="virtual_conus", canonical=str(tmp / "canonical.nc"), period=PERIOD,

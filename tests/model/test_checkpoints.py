@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from synergy_kedro.model.checkpoints import CheckpointStore
-from synergy_kedro.model.training import TrainingConfig, TrainingDivergedError, train_lstm
+from synergy_kedro.model.training import TrainingDivergedError, train_lstm
+from tests.model.synthetic import config
 
-CONFIG = TrainingConfig(hidden_size=8, dropout=0.3, window=10, batch_size=8, epochs=4, seed=11,
+CONFIG = config(hidden_size=8, dropout=0.3, window=10, batch_size=8, epochs=4, seed=11,
                         iterations_per_epoch=5, device="cpu")
 
 
@@ -89,7 +90,7 @@ def test_divergence_is_reported_not_silently_skipped():
     x, y = _data()
     x[0, 5, 0] = np.inf
     with pytest.raises(TrainingDivergedError, match="diverged"):
-        train_lstm(x, y, TrainingConfig(hidden_size=4, window=60, batch_size=16, epochs=1, iterations_per_epoch=3,
+        train_lstm(x, y, config(hidden_size=4, window=60, batch_size=16, epochs=1, iterations_per_epoch=3,
                                         device="cpu"))
 
 
@@ -100,22 +101,22 @@ def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
     rng = np.random.default_rng(4)
     datasets = [_data(), (rng.normal(size=(3, 60, 3)).astype("float32"), rng.normal(size=(3, 60)).astype("float32")),
                 (rng.normal(size=(4, 50, 3)).astype("float32"), rng.normal(size=(4, 50)).astype("float32"))]
-    config = TrainingConfig(**{**CONFIG.__dict__, "iterations_per_epoch": None})
-    reference = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass)
+    settings = config(**{**CONFIG.__dict__, "iterations_per_epoch": None})
+    reference = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass)
     store = CheckpointStore(tmp_path / "group.pt")
     with pytest.raises(Killed):
-        train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+        train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
                       on_epoch_end=_kill_after(2))
     assert any(tmp_path.iterdir())
     epochs_run = []
-    resumed = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+    resumed = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
                             on_epoch_end=epochs_run.append)
     assert epochs_run == ([3, 4] if per_pass is None else [3, 4, 1, 2, 3, 4])  # the first pass resumes at 3
     for (ref_state, ref_history), (state, history) in zip(reference, resumed):
         assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
         assert history["loss"].tolist() == ref_history["loss"].tolist()
     epochs_run.clear()
-    reused = train_grouped(datasets, config, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
+    reused = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
                            on_epoch_end=epochs_run.append)
     assert epochs_run == []  # the finished group is reused, not retrained
     for (ref_state, _), (state, _) in zip(reference, reused):

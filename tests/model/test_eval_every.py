@@ -6,10 +6,10 @@ import numpy as np
 import torch
 
 from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
-from tests.model.synthetic import series
+from synergy_kedro.model.training import predict_lstm, train_lstm
+from tests.model.synthetic import config, series
 
-CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=5, seed=3, device="cpu")
+CONFIG = config(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=5, seed=3, device="cpu")
 
 
 def _data(n_sites, seed):

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from synergy_kedro.model.grouped import GroupedLSTMFunction, train_grouped
-from synergy_kedro.model.training import TrainingConfig, TrainingDivergedError, predict_lstm, train_lstm
-from tests.model.synthetic import series
+from synergy_kedro.model.training import TrainingDivergedError, predict_lstm, train_lstm
+from tests.model.synthetic import config, series
 
-CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=3, seed=3,
+CONFIG = config(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=3, seed=3,
                         iterations_per_epoch=None, device="cpu")
 # Float32 rounding differs (hand-written grouped recurrence vs nn.LSTM's kernel); after a few
 # dozen steps the weights agree to ~1e-7, far inside this bound.

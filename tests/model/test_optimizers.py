@@ -9,10 +9,10 @@ import torch
 from synergy_kedro.errors import ConfigurationError
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.stacked_optimizers import StackedAdadelta, StackedAdam
-from synergy_kedro.model.training import TrainingConfig, train_lstm
-from tests.model.synthetic import series
+from synergy_kedro.model.training import train_lstm
+from tests.model.synthetic import config, series
 
-CONFIG = TrainingConfig(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=2, seed=3, device="cpu")
+CONFIG = config(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=2, seed=3, device="cpu")
 
 
 def _data(n_sites, seed):
@@ -66,4 +66,4 @@ def test_learning_rate_reaches_adadelta():
                                        ("learning_rate", "fast"), ("eval_every", 0)])
 def test_bad_optimizer_settings_name_the_parameter(key, value):
     with pytest.raises(ConfigurationError, match=f"training.{key}"):
-        TrainingConfig(**{key: value})
+        config(**{key: value})

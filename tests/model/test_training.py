@@ -3,10 +3,10 @@ import pytest
 
 from synergy_kedro.errors import ConfigurationError
 
-from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
-from tests.model.synthetic import series
+from synergy_kedro.model.training import predict_lstm, train_lstm
+from tests.model.synthetic import config, series
 
-CONFIG = TrainingConfig(hidden_size=8, dropout=0.0, window=10, batch_size=8, epochs=3, seed=3,
+CONFIG = config(hidden_size=8, dropout=0.0, window=10, batch_size=8, epochs=3, seed=3,
                         iterations_per_epoch=20, device="cpu")
 
 
@@ -33,11 +33,11 @@ def test_training_reduces_the_loss_and_predicts_every_step():
 
 def test_min_iterations_floor_reaches_the_training_loop():
     x, y = _data()  # 6 sites × 80 days, batch 8 capped to 6: p = 60/80, ceil(log 0.01 / log 0.25) = 4 per epoch
-    rule = TrainingConfig(hidden_size=4, dropout=0.0, window=60, batch_size=8, epochs=2, device="cpu")
+    rule = config(hidden_size=4, dropout=0.0, window=60, batch_size=8, epochs=2, device="cpu")
     _, history = train_lstm(x, y, rule)
     assert history["iterations"].tolist() == [4, 4]
     assert history["batch_size"].tolist() == [6, 6]
-    _, floored = train_lstm(x, y, TrainingConfig(**{**rule.__dict__, "min_iterations": 20}))
+    _, floored = train_lstm(x, y, config(**{**rule.__dict__, "min_iterations": 20}))
     assert floored["iterations"].tolist() == [10, 10]  # ceil(20 / 2) per epoch
 
 
@@ -47,4 +47,4 @@ def test_min_iterations_floor_reaches_the_training_loop():
                                        ("min_iterations", 0)])
 def test_impossible_training_settings_name_the_parameter(key, value):
     with pytest.raises(ConfigurationError, match=f"training.{key}"):
-        TrainingConfig(**{key: value})
+        config(**{key: value})

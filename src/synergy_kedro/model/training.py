@@ -28,26 +28,34 @@ from .sampling import epoch_plan, gather_windows, random_windows
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
-    hidden_size: int = 256
-    dropout: float = 0.5
+    """How one model (or a group) trains: the ``training`` block of the parameters, for one target.
+
+    The settings have no defaults here: their one source is ``conf/base/parameters_modelling.yml``
+    (checked by :mod:`synergy_kedro.parameters`, picked per target by
+    :func:`synergy_kedro.pipelines.modelling.nodes.training_config`). Only the switches whose
+    ``None`` means "off" default to it.
+    """
+
+    hidden_size: int
+    dropout: float
     # weights: hydroDL's DropConnect on the LSTM weight matrices (the paper's); outputs: dropout on the LSTM output.
-    dropout_method: str = "weights"
-    window: int = 30
-    batch_size: int = 100
-    epochs: int = 500
-    seed: int = 42
+    dropout_method: str
+    window: int
+    batch_size: int
+    epochs: int
+    seed: int
+    device: str
+    checkpoint_every: int
+    # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
+    precision: str
+    # adadelta (the paper's) or adam (our addition); learning_rate None: torch's default for it.
+    optimizer: str
+    learning_rate: float | None = None
     iterations_per_epoch: int | None = None
     # Optional floor on a model's updates over all epochs (see sampling.epoch_plan); None: the paper's rule.
     min_iterations: int | None = None
-    device: str = "auto"
-    checkpoint_every: int = 1
-    # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
-    precision: str = "fp32"
-    # adadelta (the paper's) or adam (our addition); learning_rate None: torch's default for it.
-    optimizer: str = "adadelta"
-    learning_rate: float | None = None
     # Score the test period every N epochs (and after the last) for learning curves; None: off.
     eval_every: int | None = None
 
