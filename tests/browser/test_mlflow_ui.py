@@ -106,7 +106,9 @@ def test_models_tab_lists_every_trained_model(mlflow_url, runs, logged_models, n
     page.goto(f"{mlflow_url}/#/experiments/{runs['experiment_id']}/models?workflowType=machine_learning")
     page.get_by_role("heading", name="Models", exact=True).wait_for()
     for info in logged_models.values():
-        page.locator(f"a[href$='/models/{info['model_id']}']").first.wait_for()
+        link = page.locator(f"a[href$='/models/{info['model_id']}']").first
+        link.wait_for()
+        assert link.inner_text() == info["name"]
     _close_assistant_panel(page)
     page.screenshot(path=artifacts / "mlflow_models_tab.png")
 
@@ -137,6 +139,7 @@ def test_the_registry_page_shows_a_registered_model_and_its_version_links_the_ne
     page = new_page()
     page.goto(f"{mlflow_url}/#/models")
     page.get_by_role("link", name=name, exact=True).wait_for()
+    assert all(page.get_by_role("link", name=other, exact=True).count() == 1 for other in registered)
     _close_assistant_panel(page)
     page.screenshot(path=artifacts / "mlflow_registered_models.png")
 
@@ -144,6 +147,7 @@ def test_the_registry_page_shows_a_registered_model_and_its_version_links_the_ne
     page.get_by_text("Version 1").first.wait_for()
     run_link = page.locator(f"a[href*='{runs['children']['local_F']}']").first
     run_link.wait_for()
+    assert run_link.inner_text() == "local_F"  # the nested run's name, linking to it
     _close_assistant_panel(page)
     page.screenshot(path=artifacts / "mlflow_registered_model_version.png")
 
