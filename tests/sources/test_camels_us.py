@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import shutil
 from pathlib import Path
 
@@ -144,6 +146,25 @@ def test_missing_streamflow_conventions(sample, tmp_path):
     assert q.sel(time=slice("2000-01-10", "2000-01-12")).isnull().all()
     assert int(q.isnull().sum()) == 3
     assert q.sel(time="2000-01-09").notnull() and q.sel(time="2000-01-13").notnull()
+
+
+def test_usgs_qualifier_codes_in_the_value_column_are_missing_and_other_text_names_the_line(sample, tmp_path, caplog):
+    root = copy_basin(sample, tmp_path, "01547700")
+    path = root / "usgs_streamflow" / "01547700_streamflow_qc.txt"
+    lines = path.read_text().splitlines()
+    edits = {"2000 01 10": "01547700 2000 01 10      Ice A", "2000 01 11": "01547700 2000 01 11      Eqp A"}
+    lines = [next((new for key, new in edits.items() if line[9:19] == key), line) for line in lines]
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.INFO, logger="synergy_kedro.sources.camels_us"):
+        q = read_camels_us(root)["streamflow"].sel(site="01547700")
+    assert q.sel(time=slice("2000-01-10", "2000-01-11")).isnull().all()
+    assert int(q.isnull().sum()) == 2
+    assert "2 days hold a USGS qualifier code" in caplog.text and "Eqp ×1" in caplog.text
+    line = next(i for i, text in enumerate(lines) if text[9:19] == "2000 01 12")
+    lines[line] = "01547700 2000 01 12     12,5 A"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SourceDataError, match=rf"01547700_streamflow_qc.txt line {line + 1}: discharge '12,5' is neither"):
+        read_camels_us(root)
 
 
 def test_shuffled_forcing_columns_are_read_by_name(sample, tmp_path, daymet):

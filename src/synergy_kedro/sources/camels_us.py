@@ -29,6 +29,7 @@ Canonical names: ``prcp`` [mm/d], ``srad`` [W m-2], ``tmax``/``tmin``/``tmean`` 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -48,9 +49,15 @@ from synergy_kedro.sources.assemble import (
 )
 from synergy_kedro.sources.errors import SourceDataError, require_columns, require_dir, require_ids, require_unique_ids
 
+log = logging.getLogger(__name__)
+
 #: 1 ft³ in m³ (the factor of the conversion in the module docstring).
 CUBIC_FEET_TO_M3 = 0.0283168
 MISSING_Q = -999.0
+#: USGS daily-value qualifier codes that stand in a value column where no value was published
+#: (ice, equipment, backwater, discontinued, flood damage, maintenance, partial record, rating,
+#: seasonal, test, zero-flow remark, temporarily unavailable): missing, counted and logged.
+USGS_VALUE_CODES = frozenset({"Ice", "Eqp", "Bkw", "Dis", "Fld", "Mnt", "Pr", "Rat", "Ssn", "Tst", "Zfl", "Dry", "***"})
 
 #: Published forcing column (lower case) → canonical name.
 FORCING_NAMES: dict[str, str] = {
@@ -208,9 +215,25 @@ def read_streamflow_file(path: Path) -> pd.DataFrame:
     if ids != {expected}:
         raise SourceDataError(f"{path} holds gauge_id {', '.join(sorted(ids)[:5])}, not the {expected} of its file "
                               "name; the file was renamed or copied over another basin's. Restore it from the archive.")
-    q = table["q_cfs"].astype(np.float64).where(lambda s: (s != MISSING_Q) & ~table["flag"].fillna("").str.startswith("M"))
+    q = _discharge(table["q_cfs"], path).where(lambda s: (s != MISSING_Q) & ~table["flag"].fillna("").str.startswith("M"))
     dates = pd.to_datetime(table[["year", "month", "day"]])
     return pd.DataFrame({"q_cfs": q.to_numpy()}, index=pd.DatetimeIndex(dates, name="time"))
+
+
+def _discharge(values: pd.Series, path: Path) -> pd.Series:
+    """The value column as numbers: USGS qualifier codes (``Ice``, ``Eqp`` …) are missing; other text is an error."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values[numbers.isna() & values.notna()].astype(str).str.strip()
+    codes = text[text.isin(USGS_VALUE_CODES)]
+    if len(codes):
+        log.info("%s: %d days hold a USGS qualifier code instead of a value (%s); read as missing.", path,
+                 len(codes), ", ".join(f"{c} ×{n}" for c, n in codes.value_counts().items()))
+    other = text[~text.isin(USGS_VALUE_CODES)]
+    if len(other):
+        line = int(other.index[0]) + 1
+        raise SourceDataError(f"{path} line {line}: discharge {other.iloc[0]!r} is neither a number nor a USGS "
+                              f"qualifier code ({', '.join(sorted(USGS_VALUE_CODES))}); fix or restore the file.")
+    return numbers.astype(np.float64)
 
 
 def cfs_to_mm_per_day(q_cfs: np.ndarray, area_km2: float) -> np.ndarray:
