@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from synergy_kedro.comparisons import (
+from synergy_kedro.evaluation.comparisons import (
     HIGHER_IS_BETTER,
     comparison_markdown,
     paired_comparison,

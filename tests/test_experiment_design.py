@@ -1,6 +1,6 @@
 import pandas as pd
 
-from synergy_kedro.experiment_design import all_namespaces, design_site_sets, namespace, roi_training_sets
+from synergy_kedro.regions.experiment_design import all_namespaces, design_site_sets, namespace, roi_training_sets
 
 L3 = pd.Series({"r1": "8.3.5", "r2": "8.3.5", "r3": "8.3.5", "c1": "8.3.4", "c2": "8.3.1", "f1": "8.1.7",
                 "f2": "8.2.4", "f3": "8.5.3", "d1": "9.4.1", "d2": "5.3.1", "d3": "10.1.5", "d4": "6.2.7"})

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from synergy_kedro.figures import comparison_figure, region_boxplots
+from synergy_kedro.evaluation.figures import comparison_figure, region_boxplots
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from synergy_kedro.learning_curves import convergence_summary, convergence_table, learning_curve_figure
+from synergy_kedro.evaluation.learning_curves import convergence_summary, convergence_table, learning_curve_figure
 
 
 def _history(values, every=2, iterations=10):

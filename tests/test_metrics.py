@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from synergy_kedro import metrics as m
+from synergy_kedro.evaluation import metrics as m
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from synergy_kedro.normalisation import denormalise, fit_statistics, forward_transform, normalise
+from synergy_kedro.core.normalisation import denormalise, fit_statistics, forward_transform, normalise
 
 
 def _ds():

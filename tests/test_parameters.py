@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from kedro.config import OmegaConfigLoader
 
-from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.parameters import validate_parameters
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.core.parameters import validate_parameters
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 ENVS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("base", "local"))
@@ -103,7 +103,7 @@ def test_the_validated_parameters_are_frozen():
 
 
 def test_the_second_experiment_overrides_only_the_keys_it_sets():
-    from synergy_kedro.parameters import merged_training
+    from synergy_kedro.core.parameters import merged_training
 
     params = _parameters()
     merged = merged_training(params["training"], params["similar_vs_dissimilar"]["training"])
@@ -123,7 +123,7 @@ def test_the_second_experiment_overrides_only_the_keys_it_sets():
 
 
 def test_a_null_in_the_override_is_null_not_inherited():
-    from synergy_kedro.parameters import merged_training
+    from synergy_kedro.core.parameters import merged_training
 
     assert merged_training({"eval_every": 5, "epochs": 45}, {"eval_every": None})["eval_every"] is None
     params = _parameters("caravan")

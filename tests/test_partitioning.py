@@ -5,7 +5,7 @@ import logging
 import numpy as np
 
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions
-from synergy_kedro.virtual_conus import generate_virtual_conus
+from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 
 def test_numeric_labels_match_the_regions_a_user_lists_and_the_rest_are_counted(caplog):
@@ -22,9 +22,9 @@ def test_numeric_labels_match_the_regions_a_user_lists_and_the_rest_are_counted(
 def test_regions_all_models_every_label_of_a_known_column_and_skips_the_small_ones():
     import pytest
 
-    from synergy_kedro.errors import ConfigurationError
+    from synergy_kedro.core.errors import ConfigurationError
     from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
-    from synergy_kedro.region_schemes import scheme_regions
+    from synergy_kedro.regions.schemes import scheme_regions
 
     huc = scheme_regions({"scheme": "column", "column": "HUC02", "regions": "all"})
     assert len(huc) == 19 and {"01", "10U", "10L", "18"} <= set(huc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
-from synergy_kedro.progress import progress
+from synergy_kedro.core.progress import progress
 
 
 class _Terminal(io.StringIO):

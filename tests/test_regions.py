@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from synergy_kedro.regions import SUBREGIONS, level3_hierarchy, neighbourhoods, subregion_of
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy, neighbourhoods, subregion_of
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from synergy_kedro.reports import global_vs_local_report, similar_vs_dissimilar_report, verdict
+from synergy_kedro.evaluation.reports import global_vs_local_report, similar_vs_dissimilar_report, verdict
 
 
 def test_verdict_needs_significance_and_a_majority():

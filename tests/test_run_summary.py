@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from synergy_kedro.run_summary import report_head, run_summary
+from synergy_kedro.evaluation.run_summary import report_head, run_summary
 
 REPORT = """# Global vs local (streamflow): this run beside Fang et al. (2022)
 

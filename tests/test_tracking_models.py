@@ -17,11 +17,11 @@ import xarray as xr
 from mlflow.entities import LoggedModelStatus
 from mlflow.models import Model
 
-from synergy_kedro.metrics import METRIC_COLUMNS
+from synergy_kedro.evaluation.metrics import METRIC_COLUMNS
 from synergy_kedro.model.training import TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.pipelines.modelling.nodes import model_record
-from synergy_kedro.tracking import RunTracker
-from synergy_kedro.tracking_models import EXAMPLE_DAYS, EXAMPLE_SITES, TrainingData
+from synergy_kedro.kedro_glue.tracking import RunTracker
+from synergy_kedro.kedro_glue.tracking_models import EXAMPLE_DAYS, EXAMPLE_SITES, TrainingData
 from tests.model.synthetic import series
 
 SITES = ["s0", "s1", "s2", "s3"]

@@ -1,4 +1,4 @@
-"""Tests of the embedded virtual-CONUS generator (synergy_kedro.virtual_conus)."""
+"""Tests of the embedded virtual-CONUS generator (synergy_kedro.sources.virtual_conus)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import xarray as xr
 from scipy.stats import spearmanr
 
-from synergy_kedro.regions import SUBREGIONS, level3_hierarchy, subregion_of
-from synergy_kedro.virtual_conus import generate_virtual_conus
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy, subregion_of
+from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 N_SUB = 3
 N_FOCUS = 4
@@ -77,7 +77,7 @@ def test_coordinates_inside_conus(ds):
 
 
 def test_canonical_validation_passes_and_catches_a_missing_variable(ds):
-    from synergy_kedro.canonical import CanonicalDatasetError, validate_canonical
+    from synergy_kedro.core.canonical import CanonicalDatasetError, validate_canonical
 
     assert validate_canonical(ds, DYNAMIC, STATIC, ["streamflow"], source="virtual_conus") is ds
     with pytest.raises(CanonicalDatasetError, match="variable 'streamflow' is missing"):

@@ -4,18 +4,18 @@
 namespace → comparison), ``similar_vs_dissimilar`` the second. The stages are registered on their
 own too, so ``kedro run --pipeline ingestion`` refreshes the cached canonical Dataset alone.
 Which namespaces exist (the scheme's regions, the ROIs) comes from the run's parameters
-(:mod:`synergy_kedro.structure_config`).
+(:mod:`synergy_kedro.kedro_glue.structure_config`).
 """
 
 from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from synergy_kedro import structure_config
+from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
                                      similar_vs_dissimilar)
-from synergy_kedro.region_schemes import scheme_regions
-from synergy_kedro.regions import PAPER_ROIS
+from synergy_kedro.regions.schemes import scheme_regions
+from synergy_kedro.regions.hierarchy import PAPER_ROIS
 
 
 def register_pipelines() -> dict[str, Pipeline]:

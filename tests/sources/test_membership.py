@@ -12,14 +12,14 @@ import pytest
 import xarray as xr
 from shapely.geometry import Point, box
 
-from synergy_kedro.membership import (
+from synergy_kedro.regions.membership import (
     column_labels,
     assign_epa_regions,
     epa_membership_from_basins,
     epa_membership_from_points,
     read_ecoregion_polygons,
 )
-from synergy_kedro.regions import subregion_of
+from synergy_kedro.regions.hierarchy import subregion_of
 from synergy_kedro.sources import SourceDataError
 
 # CAMELS gauges (attributes_other_camels.csv coordinates) and the EPA level-III region they lie in:
@@ -67,7 +67,7 @@ def test_assign_epa_regions_sets_codes_and_subregions(caravan_camels, polygons, 
     moved = caravan_camels.isel(site=slice(0, 3)).assign_coords(
         lat=("site", [50.0, 44.60797, 38.0]), lon=("site", [-100.0, -67.93524, -65.0])
     )
-    with caplog.at_level(logging.WARNING, logger="synergy_kedro.membership"):
+    with caplog.at_level(logging.WARNING, logger="synergy_kedro.regions.membership"):
         out = assign_epa_regions(moved, polygons)
     assert list(out["eco_l3"].values) == ["", "8.1.8", ""] and list(out["region"].values) == ["", "D", ""]
     outside = [str(s) for s in moved["site"].values[[0, 2]]]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from synergy_kedro.errors import ConfigurationError, UserError
+from synergy_kedro.core.errors import ConfigurationError, UserError
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device

@@ -4,7 +4,7 @@ One module per source layout: :mod:`.camels_us` (CAMELS-US published files), :mo
 (Caravan CSV/netCDF), :mod:`.gages2` (GAGES-II tables attached to a Dataset by USGS id). Shared
 assembly (daily axis, float32, units, required coordinates) is in :mod:`.assemble`; every reader
 raises :class:`SourceDataError` naming the file and what to do. Region labels are filled later
-by :mod:`synergy_kedro.membership`.
+by :mod:`synergy_kedro.regions.membership`.
 """
 
 from synergy_kedro.sources.camels_us import read_camels_us

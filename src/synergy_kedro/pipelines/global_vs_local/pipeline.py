@@ -6,11 +6,11 @@ model, see :mod:`synergy_kedro.model.grouped`); the global model trains alone ei
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro import structure_config
+from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
-from synergy_kedro.region_schemes import model_names
+from synergy_kedro.regions.schemes import model_names
 
 
 def site_sets(names: list[str]) -> Pipeline:

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.canonical import (CanonicalDatasetError, check_periods, drop_sites_without_training_target,
-                                     validate_canonical)
-from synergy_kedro.membership import assign_epa_regions
-from synergy_kedro.plausibility import check_runoff_ratio, mask_negative_runoff, mask_sentinels
-from synergy_kedro.virtual_conus import generate_virtual_conus
+from synergy_kedro.core.canonical import (CanonicalDatasetError, check_periods, drop_sites_without_training_target,
+                                          validate_canonical)
+from synergy_kedro.regions.membership import assign_epa_regions
+from synergy_kedro.sources.plausibility import check_runoff_ratio, mask_negative_runoff, mask_sentinels
+from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 log = logging.getLogger(__name__)
 

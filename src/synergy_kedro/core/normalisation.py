@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 
 TRANSFORMS = ("none", "log_sqrt")
 

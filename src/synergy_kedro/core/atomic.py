@@ -7,7 +7,7 @@ half-written file is left behind to be mistaken for a result.
 
 A full disk rarely says so: netCDF4 reports "NetCDF: HDF error", torch "enforce fail at
 inline_container.cc". So when a write fails while the file system has (next to) no space left,
-the error becomes a :class:`~synergy_kedro.errors.StorageError` that says the disk is full.
+the error becomes a :class:`~synergy_kedro.core.errors.StorageError` that says the disk is full.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from synergy_kedro.errors import storage_error
+from synergy_kedro.core.errors import storage_error
 
 #: Free space below which a failed write is blamed on a full disk (a block or two of slack).
 FULL_DISK_BYTES = 64 * 1024

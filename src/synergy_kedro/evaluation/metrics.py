@@ -162,7 +162,7 @@ def site_metrics(
 
     Index ``site`` (from ``sites``, one per row of obs/sim), float columns ``NSE, KGE, RMSE, R,
     Bias`` and the integer count ``n_obs`` of valid (obs, sim) pairs each metric was computed on.
-    This is the table :mod:`synergy_kedro.comparisons` pairs across models.
+    This is the table :mod:`synergy_kedro.evaluation.comparisons` pairs across models.
     """
     obs = np.asarray(obs, dtype=np.float64)
     sim = np.asarray(sim, dtype=np.float64)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

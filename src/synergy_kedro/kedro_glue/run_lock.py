@@ -15,7 +15,7 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

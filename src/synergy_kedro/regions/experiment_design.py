@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from synergy_kedro.regions import neighbourhoods
+from synergy_kedro.regions.hierarchy import neighbourhoods
 
 VARIANTS: dict[str, bool] = {"all_data": False, "size_controlled": True}
 SETS: tuple[str, ...] = ("local", "close", "far", "dissimilar")

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from synergy_kedro.comparisons import HIGHER_IS_BETTER, comparison_markdown
-from synergy_kedro.learning_curves import convergence_summary
-from synergy_kedro.paper_results import GLOBAL_VS_LOCAL
+from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER, comparison_markdown
+from synergy_kedro.evaluation.learning_curves import convergence_summary
+from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
 
 ALPHA = 0.05
 PRIMARY_METRIC = {"soil_moisture": "RMSE", "streamflow": "NSE"}
@@ -76,7 +76,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         *_unscored(pooled, metrics),
         _markdown(rows), "",
         "Paper values are pooled over CONUS as reported (statistic per metric in "
-        "`synergy_kedro.paper_results`); ours are medians over this run's test sites.", "",
+        "`synergy_kedro.evaluation.paper_results`); ours are medians over this run's test sites.", "",
     ]
     if len(seed_table) > 1:
         lines += ["## Seed variability", "",

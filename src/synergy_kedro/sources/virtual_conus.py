@@ -1,7 +1,7 @@
 r"""Virtual CONUS: a seeded, download-free hydrology dataset whose truth is known.
 
 :func:`generate_virtual_conus` places synthetic sites inside the real EPA level-III ecoregion
-hierarchy (:func:`synergy_kedro.regions.level3_hierarchy`), gives them a plausible climate and
+hierarchy (:func:`synergy_kedro.regions.hierarchy.level3_hierarchy`), gives them a plausible climate and
 static attributes, drives a stochastic weather generator, and runs two small conceptual models
 to produce soil-moisture and streamflow "observations" with realistic gaps. The models'
 parameters depend on the static attributes the LSTM sees **and** on latent level-I/II/III
@@ -24,7 +24,7 @@ level-III table (sorted by code), so a region's effects do not depend on which s
 
 Site placement
 --------------
-For each sub-region A–R (:data:`synergy_kedro.regions.SUBREGIONS`) exactly ``sites_per_subregion``
+For each sub-region A–R (:data:`synergy_kedro.regions.hierarchy.SUBREGIONS`) exactly ``sites_per_subregion``
 sites are allocated to its level-III regions by systematic sampling with weights
 :math:`w_j=\sqrt{\text{area}_j}`: with cumulative normalised weights :math:`W_j` and one uniform
 :math:`U`, site :math:`k=0..n-1` goes to the first region with :math:`W_j > (k+U)/n` (every region
@@ -211,8 +211,8 @@ import xarray as xr
 from scipy.signal import lfilter
 from scipy.special import expit
 
-from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.regions import SUBREGIONS, level3_hierarchy, subregions_of
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy, subregions_of
 
 __all__ = ["generate_virtual_conus"]
 
@@ -644,7 +644,7 @@ def _simulate(
         "description": (
             "Seeded synthetic sites in the EPA ecoregion hierarchy: stochastic weather, hierarchical "
             "static attributes, and soil moisture / streamflow from conceptual models whose parameters "
-            "include hidden level-I/II/III regional effects. See synergy_kedro.virtual_conus."
+            "include hidden level-I/II/III regional effects. See synergy_kedro.sources.virtual_conus."
         ),
         "sites_per_subregion": sites_per_subregion,
         "sites_per_focus_l3": sites_per_focus_l3,

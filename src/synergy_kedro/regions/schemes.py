@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.regions import SUBREGIONS, level3_hierarchy
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy
 
 SCHEMES = ("epa", "column")
 

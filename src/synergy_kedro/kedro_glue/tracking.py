@@ -22,9 +22,9 @@ import pandas as pd
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
-from synergy_kedro.errors import UserError
-from synergy_kedro.metrics import METRIC_COLUMNS
-from synergy_kedro.tracking_models import TrainingData, dataset_input, log_network
+from synergy_kedro.core.errors import UserError
+from synergy_kedro.evaluation.metrics import METRIC_COLUMNS
+from synergy_kedro.kedro_glue.tracking_models import TrainingData, dataset_input, log_network
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class RunTracker:
                   train_sites: dict, data: TrainingData) -> str:
         """A nested run with the model's params, loss curve, test metrics, files, training data and network.
 
-        The network is a logged model (:mod:`synergy_kedro.tracking_models`) rather than a file, so
+        The network is a logged model (:mod:`synergy_kedro.kedro_glue.tracking_models`) rather than a file, so
         the UI lists it and ``mlflow.pytorch.load_model`` gives it back.
         """
         started, ended = model.get("trained") or (None, None)  # the training's own wall-clock span

@@ -1,4 +1,4 @@
-"""Wires :mod:`synergy_kedro.tracking` into Kedro's run lifecycle (driver-side hooks only)."""
+"""Wires :mod:`synergy_kedro.kedro_glue.tracking` into Kedro's run lifecycle (driver-side hooks only)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 import pandas as pd
 from kedro.framework.hooks import hook_impl
 
-from synergy_kedro import structure_config
-from synergy_kedro.parameters import validate_parameters
-from synergy_kedro.run_lock import RunLock
-from synergy_kedro.run_summary import run_summary
-from synergy_kedro.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
-from synergy_kedro.tracking_models import TrainingData
+from synergy_kedro.kedro_glue import structure_config
+from synergy_kedro.core.parameters import validate_parameters
+from synergy_kedro.kedro_glue.run_lock import RunLock
+from synergy_kedro.evaluation.run_summary import run_summary
+from synergy_kedro.kedro_glue.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
+from synergy_kedro.kedro_glue.tracking_models import TrainingData
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class PipelineStructureHooks:
 
 
 class RunLockHooks:
-    """Holds :class:`~synergy_kedro.run_lock.RunLock` on the run's output folder from start to end."""
+    """Holds :class:`~synergy_kedro.kedro_glue.run_lock.RunLock` on the run's output folder from start to end."""
 
     def __init__(self) -> None:
         self._folder = Path("data")
@@ -199,7 +199,7 @@ def _layer(catalog, name: str) -> str | None:
 
 
 class RunSummaryHooks:
-    """Prints :func:`~synergy_kedro.run_summary.run_summary` when a pipeline has written a paper report."""
+    """Prints :func:`~synergy_kedro.evaluation.run_summary.run_summary` when a pipeline has written a paper report."""
 
     REPORTS = ("global_vs_local_paper_report", "similar_vs_dissimilar_paper_report")
 

@@ -102,7 +102,7 @@ def paired_comparison(
     """Per-region paired comparison of model a against model b (the paper's Table 2).
 
     ``metrics_a``/``metrics_b`` are per-site tables (index = site, e.g. from
-    :func:`synergy_kedro.metrics.site_metrics`); ``region_of_site`` maps site → region label.
+    :func:`synergy_kedro.evaluation.metrics.site_metrics`); ``region_of_site`` maps site → region label.
     For each metric separately, a site is paired when it is in both tables and the metric is finite
     in both, so N can differ between metrics.
 

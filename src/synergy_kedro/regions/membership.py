@@ -6,7 +6,7 @@ Two kinds of scheme:
   (:func:`epa_membership_from_points`), or a basin is assigned the level-III region covering most
   of its area (:func:`epa_membership_from_basins`). Level II and I follow from the polygon's own
   published fields ``NA_L2CODE`` / ``NA_L1CODE``; the sub-region letter A–R of the first
-  experiment follows from :func:`synergy_kedro.regions.subregion_of`.
+  experiment follows from :func:`synergy_kedro.regions.hierarchy.subregion_of`.
 * **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``, as text
   (:func:`column_labels`; partitioning picks the labels that get a model).
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.regions import subregion_of
+from synergy_kedro.regions.hierarchy import subregion_of
 from synergy_kedro.sources.errors import SourceDataError
 
 log = logging.getLogger(__name__)

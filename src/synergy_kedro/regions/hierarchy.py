@@ -103,7 +103,7 @@ def neighbourhoods(roi: str, l3_of_site: pd.Series) -> dict[str, list[str]]:
     * ``far``: sites in the ROI's level-I region, outside its level-II region;
     * ``dissimilar``: sites outside the ROI's level-I region.
 
-    Training sets are ``local`` plus one of the others (see :func:`synergy_kedro.experiment_design.roi_training_sets`).
+    Training sets are ``local`` plus one of the others (see :func:`synergy_kedro.regions.experiment_design.roi_training_sets`).
     """
     l3 = l3_of_site.dropna().astype(str)
     l2 = l3.map(level2_of)

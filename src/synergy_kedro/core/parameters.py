@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
                       model_validator)
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 
 Target = Literal["soil_moisture", "streamflow"]
 TARGETS: tuple[str, ...] = ("soil_moisture", "streamflow")

@@ -8,12 +8,12 @@ Everything is drawn in CONUS Albers equal-area (EPSG:5070, metres), so areas com
 map and a SMAP pixel can be drawn at its true size: a square of its 36 km footprint centred on
 the pixel's centre (the EASE-Grid 2.0 cell is equal-area too, so the square is a close match).
 Basins are drawn as points at the gauge. Figures are :class:`matplotlib.figure.Figure` built
-directly, never through ``pyplot`` (see :mod:`synergy_kedro.figures`); polygons are turned into
+directly, never through ``pyplot`` (see :mod:`synergy_kedro.evaluation.figures`); polygons are turned into
 matplotlib paths here rather than by ``GeoDataFrame.plot``, which goes through ``pyplot``.
 
 ``sites`` tables follow ``site_regions`` (index = site; columns ``lat``, ``lon`` in WGS84 degrees,
 ``subregion``, ``eco_l3``). ``polygons`` are the EPA level-III polygons as read by
-:func:`synergy_kedro.membership.read_ecoregion_polygons`, or None where the environment has none:
+:func:`synergy_kedro.regions.membership.read_ecoregion_polygons`, or None where the environment has none:
 the maps then show the sites alone, with a note saying so.
 """
 
@@ -37,9 +37,9 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from pyproj import Transformer
 
-from synergy_kedro.comparisons import HIGHER_IS_BETTER
-from synergy_kedro.membership import EPA_FIELDS, EQUAL_AREA_CRS
-from synergy_kedro.regions import SUBREGIONS, level1_of, level2_of, subregions_of
+from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
+from synergy_kedro.regions.membership import EPA_FIELDS, EQUAL_AREA_CRS
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level1_of, level2_of, subregions_of
 
 #: Size of a site's square on the map, per target, in metres: SMAP L3 pixels are 36 km cells.
 #: Targets not listed (streamflow) are drawn as points at the gauge.
