@@ -1,4 +1,5 @@
-"""The column scheme: labels as a user writes them, and the unmodelled labels named with their counts."""
+"""The column scheme: labels as a user writes them, and the unmodelled labels named with their counts; the epa
+scheme: partitioning, not ingestion, gives each site its sub-region."""
 
 import logging
 
@@ -42,3 +43,13 @@ def test_regions_all_models_every_label_of_a_known_column_and_skips_the_small_on
     trained = {name for name, s in sets.items() if not s["skipped"] and name != "global"}
     assert trained == {f"local_{label.replace('.', '_')}" for label, n in counts.items() if n >= 5}
     assert "local_8_3" in trained and len(sets) == 1 + len(scheme_regions(partitioning))
+
+
+def test_the_epa_region_is_the_subregion_of_each_sites_level3_code_computed_in_partitioning():
+    from synergy_kedro.regions.hierarchy import subregion_of
+
+    ds = generate_virtual_conus(sites_per_subregion=1, sites_per_focus_l3=0, focus_l3_codes=[], n_years=1, seed=3)
+    assert "region" not in ds.variables  # the canonical Dataset holds eco_l1/2/3 only
+    table = assign_regions(ds, {"scheme": "epa"})
+    assert list(table["region"]) == [subregion_of(c) for c in ds["eco_l3"].values]
+    assert list(table["region"]) == list(table["subregion"])

@@ -55,13 +55,14 @@ def test_points_in_canada_or_the_ocean_get_empty_codes(polygons):
     assert got.loc[2, "eco_l3"] == "8.1.8"
 
 
-def test_assign_epa_regions_sets_codes_and_subregions(caravan_camels, polygons, caplog):
+def test_assign_epa_regions_sets_the_epa_codes_and_leaves_the_region_to_partitioning(caravan_camels, polygons, caplog):
     ds = assign_epa_regions(caravan_camels, polygons)
     assert (ds["eco_l3"].values != "").all()
     for site, (_, _, l3, _) in KNOWN.items():
         assert ds["eco_l3"].sel(site=site).item() == l3
-    assert [str(r) for r in ds["region"].values] == [subregion_of(c) or "" for c in ds["eco_l3"].values]
-    assert ds["region"].sel(site="01022500").item() == "D" and ds["region"].sel(site="06431500").item() == "B"
+    assert "region" not in ds.variables  # partitioning's assign_regions owns the region of each scheme
+    assert subregion_of(ds["eco_l3"].sel(site="01022500").item()) == "D"
+    assert subregion_of(ds["eco_l3"].sel(site="06431500").item()) == "B"
     assert ds["eco_l1"].sel(site="06431500").item() == "6" and ds["eco_l2"].sel(site="06431500").item() == "6.2"
 
     moved = caravan_camels.isel(site=slice(0, 3)).assign_coords(
@@ -69,7 +70,7 @@ def test_assign_epa_regions_sets_codes_and_subregions(caravan_camels, polygons, 
     )
     with caplog.at_level(logging.WARNING, logger="synergy_kedro.regions.membership"):
         out = assign_epa_regions(moved, polygons)
-    assert list(out["eco_l3"].values) == ["", "8.1.8", ""] and list(out["region"].values) == ["", "D", ""]
+    assert list(out["eco_l3"].values) == ["", "8.1.8", ""] and list(out["eco_l1"].values) == ["", "8", ""]
     outside = [str(s) for s in moved["site"].values[[0, 2]]]
     assert "2 of 3 sites fall outside" in caplog.text and all(s in caplog.text for s in outside)
 

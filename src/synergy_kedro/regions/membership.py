@@ -6,11 +6,13 @@ Two kinds of scheme:
   (:func:`epa_membership_from_points`), or a basin is assigned the level-III region covering most
   of its area (:func:`epa_membership_from_basins`). Level II and I follow from the polygon's own
   published fields ``NA_L2CODE`` / ``NA_L1CODE``; the sub-region letter A–R of the first
-  experiment follows from :func:`synergy_kedro.regions.hierarchy.subregion_of`.
+  experiment follows from :func:`synergy_kedro.regions.hierarchy.subregion_of`, in partitioning.
 * **a site column** already in the Dataset, e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``, as text
   (:func:`column_labels`; partitioning picks the labels that get a model).
 
-The EPA functions give the Dataset a ``region`` coordinate (str, "" = none). Codes are strings: ``8.1`` and ``8.10`` differ.
+The EPA functions give the Dataset ``eco_l1/2/3`` coordinates (str, "" = none); the ``region`` of a
+scheme is partitioning's (:func:`synergy_kedro.pipelines.partitioning.nodes.assign_regions`), never
+the Dataset's. Codes are strings: ``8.1`` and ``8.10`` differ.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.regions.hierarchy import subregion_of
 from synergy_kedro.sources.errors import SourceDataError
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def epa_membership_from_basins(basins: gpd.GeoDataFrame, polygons: gpd.GeoDataFr
 
 
 def assign_epa_regions(ds: xr.Dataset, polygons: gpd.GeoDataFrame) -> xr.Dataset:
-    """``ds`` with ``eco_l1/2/3`` from its ``lat``/``lon`` and ``region`` = sub-region letter A–R.
+    """``ds`` with ``eco_l1/2/3`` from its ``lat``/``lon``.
 
     Sites outside every polygon (Canada, Mexico, offshore) get "" everywhere and are logged.
     """
@@ -112,14 +113,11 @@ def assign_epa_regions(ds: xr.Dataset, polygons: gpd.GeoDataFrame) -> xr.Dataset
 
 
 def set_epa_codes(ds: xr.Dataset, codes: pd.DataFrame) -> xr.Dataset:
-    """``ds`` with ``eco_l1/2/3`` from a membership table (rows in site order) and the matching ``region``."""
+    """``ds`` with ``eco_l1/2/3`` from a membership table (rows in site order)."""
     coords = {
         level: ("site", codes[level].astype(str).to_numpy(dtype=object), {"long_name": f"EPA NA level-{roman} ecoregion code"})
         for level, roman in zip(_LEVELS, ("I", "II", "III"))
     }
-    letters = [(subregion_of(c) or "") if c else "" for c in codes["eco_l3"]]
-    region_attrs = {"long_name": "region (EPA sub-region A–R, Fang et al. Table 1)", "scheme": "epa_subregion"}
-    coords["region"] = ("site", np.asarray(letters, dtype=object), region_attrs)
     return ds.assign_coords(coords)
 
 

@@ -87,7 +87,5 @@ def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: 
         ds = check_runoff_ratio(ds, target, periods["train"], (ingestion or {}).get("plausibility") or {}, source)
     ds = drop_sites_without_training_target(ds, target, periods["train"])
     _log_sites_without_test_target(ds, target, periods["test"], source)
-    if "region" in ds.coords:
-        ds = ds.drop_vars("region")  # partitioning owns the region of each scheme
     log.info("Ingested %s: %d sites × %d days", source, ds.sizes["site"], ds.sizes["time"])
     return ds
