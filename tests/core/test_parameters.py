@@ -11,7 +11,7 @@ from kedro.config import OmegaConfigLoader
 from synergy_kedro.core.errors import ConfigurationError
 from synergy_kedro.core.parameters import validate_parameters
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 ENVS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("base", "local"))
 
 
