@@ -58,7 +58,7 @@ HYDRODL_SLEEP_PER_EPOCH = 0.1  # hydroDL.model.train.trainModel: sleep(0.1) afte
 
 def prepare(npz: Path) -> dict:
     """The normalised training and full-span arrays, and what is needed to score the test year."""
-    from synergy_kedro.normalisation import fit_statistics, normalise
+    from synergy_kedro.core.normalisation import fit_statistics, normalise
     from synergy_kedro.sources.smap_csv import read_smap_csv
 
     ds = read_smap_csv(SMAP_CSV, years=(2015, 2016), dynamic=DYNAMIC, static=STATIC)
@@ -81,8 +81,8 @@ def prepare(npz: Path) -> dict:
 
 def score(sim_norm_all: np.ndarray, data: dict) -> dict:
     """Median per-pixel RMSE and r over the test year (m³/m³), with this project's metric code."""
-    from synergy_kedro.metrics import site_metrics
-    from synergy_kedro.normalisation import denormalise
+    from synergy_kedro.evaluation.metrics import site_metrics
+    from synergy_kedro.core.normalisation import denormalise
 
     sim = denormalise(sim_norm_all[:, -data["n_test"]:], data["y_stat"])
     table = site_metrics(data["obs_test"], sim, data["sites"])

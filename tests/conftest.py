@@ -7,6 +7,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -32,6 +33,14 @@ def caravan_root(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     with tarfile.open(archive, "r:xz") as tar:
         tar.extractall(dest, filter="data")
     return dest / "caravan"
+
+
+@pytest.fixture(scope="session")
+def caravan_camels(caravan_root: Path) -> xr.Dataset:
+    """All 482 basins read with the default selection (its parse time: benchmarks, not tests)."""
+    from synergy_kedro.sources.caravan import read_caravan
+
+    return read_caravan(caravan_root)
 
 
 @pytest.fixture(scope="session")

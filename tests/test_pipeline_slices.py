@@ -16,7 +16,7 @@ from kedro.runner import SequentialRunner
 from scipy import stats
 
 from synergy_kedro.pipelines import global_vs_local, partitioning
-from synergy_kedro.region_schemes import scheme_regions
+from synergy_kedro.regions.schemes import scheme_regions
 from tests.integration.test_global_vs_local import TINY
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ from typing import Any
 import click
 from kedro.framework.cli.project import run as kedro_run
 
-from synergy_kedro import interruption
-from synergy_kedro.errors import ConfigurationError, user_error_in
+from synergy_kedro.kedro_glue import interruption
+from synergy_kedro.core.errors import ConfigurationError, user_error_in
 
 
 @click.group(name="synergy_kedro")

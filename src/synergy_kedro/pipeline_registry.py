@@ -4,7 +4,7 @@
 namespace → comparison), ``similar_vs_dissimilar`` the second. The stages are registered on their
 own too, so ``kedro run --pipeline ingestion`` refreshes the cached canonical Dataset alone.
 Which namespaces exist (the scheme's regions, the ROIs) and whether models train grouped comes
-from the run's parameters, read here once (:mod:`synergy_kedro.structure_config`) and passed
+from the run's parameters, read here once (:mod:`synergy_kedro.kedro_glue.structure_config`) and passed
 down: every ``create_pipeline`` depends only on its arguments.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline
 
-from synergy_kedro import structure_config
+from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
                                      similar_vs_dissimilar)
 from synergy_kedro.pipelines.modelling.grouped_pipeline import grouped_training
-from synergy_kedro.region_schemes import scheme_regions
+from synergy_kedro.regions.schemes import scheme_regions
 
 
 def register_pipelines() -> dict[str, Pipeline]:

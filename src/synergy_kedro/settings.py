@@ -2,8 +2,8 @@
 
 import warnings
 
-from synergy_kedro.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks, RunSummaryHooks
-from synergy_kedro.parallel_threads import ParallelThreadsHooks
+from synergy_kedro.kedro_glue.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks, RunSummaryHooks
+from synergy_kedro.kedro_glue.parallel_threads import ParallelThreadsHooks
 
 # Two warnings every `kedro run` printed before anything useful, both harmless here:
 # - Kedro 1.7's own config loader calls OmegaConf's deprecated register_new_resolver (Kedro's code, not ours);

@@ -10,7 +10,7 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from synergy_kedro.region_schemes import local_model_name
+from synergy_kedro.regions.schemes import local_model_name
 from synergy_kedro.sources.gages2 import read_gages2
 from tests.kedro_project import copy_project, inside
 

@@ -101,7 +101,7 @@ def test_mlflow_still_has_a_nested_run_per_trained_model(runs):
 def test_grouping_changes_the_training_nodes_not_the_datasets(experiment):
     """Same per-model datasets (kedro viz lineage) with and without grouping; a group checkpoints as one."""
     from synergy_kedro.pipelines import global_vs_local, similar_vs_dissimilar
-    from synergy_kedro.region_schemes import scheme_regions
+    from synergy_kedro.regions.schemes import scheme_regions
 
     def build(grouped):
         if experiment == "global_vs_local":

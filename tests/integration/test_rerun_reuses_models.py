@@ -32,7 +32,7 @@ class _Messages(logging.Handler):
 def _run(project, params):
     handler = _Messages()
     with KedroSession.create(project_path=project, runtime_params=params) as session:
-        hooks_log = logging.getLogger("synergy_kedro.hooks")
+        hooks_log = logging.getLogger("synergy_kedro.kedro_glue.hooks")
         hooks_log.addHandler(handler)
         try:
             session.run(pipeline_name="global_vs_local")

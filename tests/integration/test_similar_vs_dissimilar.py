@@ -10,7 +10,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
 
-from synergy_kedro.regions import level1_of, level2_of
+from synergy_kedro.regions.hierarchy import level1_of, level2_of
 from tests.kedro_project import copy_project, inside, tracking_uri
 
 ROIS = ["8.3.5", "9.4.2"]

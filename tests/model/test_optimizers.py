@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.stacked_optimizers import StackedAdadelta, StackedAdam
 from synergy_kedro.model.training import train_lstm

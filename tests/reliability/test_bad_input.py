@@ -7,19 +7,19 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from synergy_kedro.canonical import (
+from synergy_kedro.core.canonical import (
     CanonicalDatasetError,
     check_periods,
     drop_sites_without_training_target,
     validate_canonical,
 )
-from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.membership import read_ecoregion_polygons
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.regions.membership import read_ecoregion_polygons
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions, global_vs_local_site_sets
 from synergy_kedro.sources.caravan import read_caravan
 from synergy_kedro.sources.errors import SourceDataError
-from synergy_kedro.tracking import RunTracker, TrackingUnavailableError
-from synergy_kedro.virtual_conus import generate_virtual_conus
+from synergy_kedro.kedro_glue.tracking import RunTracker, TrackingUnavailableError
+from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from synergy_kedro.errors import ConfigurationError, UserError, user_error_in
+from synergy_kedro.core.errors import ConfigurationError, UserError, user_error_in
 from synergy_kedro.sources.errors import SourceDataError
 from tests.kedro_project import copy_project, tracking_uri
 

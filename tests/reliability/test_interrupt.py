@@ -45,7 +45,7 @@ def test_ctrl_c_ends_the_run_killed_and_the_rerun_trains_only_the_rest(tmp_path)
     # Freeze the run the moment its first model is saved, so that how fast the machine trains the
     # rest cannot decide the test (on a fast CI runner the run once finished before the SIGINT).
     # The SIGINT is then pending and is the first thing the run sees when it continues. It often
-    # lands in a netCDF read, where netCDF4 swallows KeyboardInterrupt (synergy_kedro.interruption).
+    # lands in a netCDF read, where netCDF4 swallows KeyboardInterrupt (synergy_kedro.kedro_glue.interruption).
     run.send_signal(signal.SIGSTOP)
     finished = sorted(m for m in MODELS if (models / m / "model.pt").exists())
     run.send_signal(signal.SIGINT)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from synergy_kedro import interruption
+from synergy_kedro.kedro_glue import interruption
 
 
 def _swallowing_read() -> None:

@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from synergy_kedro.run_lock import LOCK_NAME, RunInProgressError, RunLock
+from synergy_kedro.kedro_glue.run_lock import LOCK_NAME, RunInProgressError, RunLock
 from tests.kedro_project import copy_project, tracking_uri
 
 

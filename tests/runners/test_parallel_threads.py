@@ -11,7 +11,7 @@ from kedro.pipeline import Pipeline, node
 from kedro.runner import ParallelRunner
 from kedro_datasets.json import JSONDataset
 
-from synergy_kedro.parallel_threads import THREADS_VARIABLE, limit_threads_for
+from synergy_kedro.kedro_glue.parallel_threads import THREADS_VARIABLE, limit_threads_for
 from tests.runners.toy_nodes import torch_threads
 
 PARALLEL = str(ParallelRunner())

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources import SourceDataError, read_camels_us
 
 BASINS = ["01022500", "01547700", "02064000", "03015500"]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources import SourceDataError, read_caravan
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synergy_kedro.membership import column_labels
+from synergy_kedro.regions.membership import column_labels
 from synergy_kedro.sources import SourceDataError, attach_gages2, read_gages2
 from synergy_kedro.sources.gages2 import read_gages2_table
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources.nldas import NldasError, aggregate_nldas_to_pixels, pixel_weights
 from synergy_kedro.sources.smap_l3 import ease2_cells_in_bbox, ease2_pixel_bounds
 

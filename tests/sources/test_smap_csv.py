@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources.smap_csv import DEFAULT_DYNAMIC, DEFAULT_STATIC, SmapCsvError, read_smap_csv
 
 

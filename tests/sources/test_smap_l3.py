@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources.smap_l3 import (
     EASE2_GRID_SHAPE,
     SmapL3Error,

@@ -60,7 +60,7 @@ def _gages2(path, **kwargs):
 
 
 def _polygons(path, **kwargs):
-    from synergy_kedro.membership import read_ecoregion_polygons
+    from synergy_kedro.regions.membership import read_ecoregion_polygons
 
     return read_ecoregion_polygons(path, **kwargs)
 

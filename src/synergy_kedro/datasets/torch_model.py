@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from kedro.io import AbstractDataset, DatasetError
 
-from synergy_kedro.atomic import write_atomically
+from synergy_kedro.core.atomic import write_atomically
 
 
 class TorchModelDataset(AbstractDataset[dict, dict]):

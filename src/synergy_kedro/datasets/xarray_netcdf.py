@@ -14,7 +14,7 @@ from typing import Any
 import xarray as xr
 from kedro.io import AbstractDataset, DatasetError
 
-from synergy_kedro.atomic import write_atomically
+from synergy_kedro.core.atomic import write_atomically
 
 
 class XarrayNetCDFDataset(AbstractDataset[xr.Dataset, xr.Dataset]):

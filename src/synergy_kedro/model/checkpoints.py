@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from synergy_kedro.atomic import write_atomically
+from synergy_kedro.core.atomic import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 
 PRECISIONS = ("fp32", "bf16", "tf32")
 

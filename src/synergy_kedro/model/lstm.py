@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 
 from .dropout import keep_mask
 

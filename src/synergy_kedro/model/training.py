@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from synergy_kedro.errors import ConfigurationError, UserError
+from synergy_kedro.core.errors import ConfigurationError, UserError
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
@@ -33,7 +33,7 @@ class TrainingConfig:
     """How one model (or a group) trains: the ``training`` block of the parameters, for one target.
 
     The settings have no defaults here: their one source is ``conf/base/parameters_modelling.yml``
-    (checked by :mod:`synergy_kedro.parameters`, picked per target by
+    (checked by :mod:`synergy_kedro.core.parameters`, picked per target by
     :func:`synergy_kedro.pipelines.modelling.nodes.training_config`). Only the switches whose
     ``None`` means "off" default to it.
     """

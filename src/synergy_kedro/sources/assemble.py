@@ -3,8 +3,8 @@
 Readers differ in how they parse files; they all end with per-site daily series and per-site
 attributes. This module puts those on one continuous daily axis (gaps stay NaN, never filled),
 casts values to float32, attaches ``units``/``long_name`` and the required site coordinates
-(``lat``, ``lon`` and empty ``eco_l1/2/3`` labels, filled later by :mod:`synergy_kedro.membership`),
-and checks the result with :func:`synergy_kedro.canonical.validate_canonical`.
+(``lat``, ``lon`` and empty ``eco_l1/2/3`` labels, filled later by :mod:`synergy_kedro.regions.membership`),
+and checks the result with :func:`synergy_kedro.core.canonical.validate_canonical`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.canonical import validate_canonical
+from synergy_kedro.core.canonical import validate_canonical
 from synergy_kedro.sources.errors import SourceDataError, require_columns
 
 #: Name selection as the user gives it: source names (renamed by the reader's default table) or

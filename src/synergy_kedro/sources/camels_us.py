@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.progress import progress
+from synergy_kedro.core.progress import progress
 from synergy_kedro.sources.assemble import (
     ATTRIBUTE_ATTRS,
     NameSelection,

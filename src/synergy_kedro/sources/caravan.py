@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import xarray as xr
 
-from synergy_kedro.progress import progress
+from synergy_kedro.core.progress import progress
 from synergy_kedro.sources.assemble import (
     ATTRIBUTE_ATTRS,
     NameSelection,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.core.errors import UserError
 
 
 class SourceDataError(UserError, ValueError):

@@ -43,8 +43,8 @@ import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
 
-from synergy_kedro.errors import ConfigurationError, UserError
-from synergy_kedro.progress import dask_progress
+from synergy_kedro.core.errors import ConfigurationError, UserError
+from synergy_kedro.core.progress import dask_progress
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import ConfigurationError, UserError
+from synergy_kedro.core.errors import ConfigurationError, UserError
 from synergy_kedro.sources.smap_l3 import ease2_rowcol, ease2_site_ids
 
 log = logging.getLogger(__name__)

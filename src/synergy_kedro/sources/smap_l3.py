@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import ConfigurationError, UserError
-from synergy_kedro.progress import progress
+from synergy_kedro.core.errors import ConfigurationError, UserError
+from synergy_kedro.core.progress import progress
 
 log = logging.getLogger(__name__)
 

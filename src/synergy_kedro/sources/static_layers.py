@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import UserError
+from synergy_kedro.core.errors import UserError
 from synergy_kedro.sources.nldas import area_mean, check_pixel_bounds, grid_dims, pixel_weights
 
 

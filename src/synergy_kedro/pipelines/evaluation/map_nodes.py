@@ -1,4 +1,4 @@
-"""Site regions, per-site metrics and site sets → the maps of :mod:`synergy_kedro.maps`.
+"""Site regions, per-site metrics and site sets → the maps of :mod:`synergy_kedro.evaluation.maps`.
 
 ``ecoregion_polygons`` may be None (the default environment ships no polygon file): the maps
 then show the sites without region outlines.
@@ -12,10 +12,10 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro import maps
-from synergy_kedro.comparisons import HIGHER_IS_BETTER
-from synergy_kedro.experiment_design import SETS, VARIANTS, namespace
-from synergy_kedro.reports import PRIMARY_METRIC
+from synergy_kedro.evaluation import maps
+from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
+from synergy_kedro.regions.experiment_design import SETS, VARIANTS, namespace
+from synergy_kedro.evaluation.reports import PRIMARY_METRIC
 
 
 def _sites(site_regions: pd.DataFrame) -> pd.DataFrame:

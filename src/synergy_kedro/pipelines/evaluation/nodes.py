@@ -7,13 +7,13 @@ import logging
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
-from synergy_kedro.experiment_design import PAIRS, SETS
-from synergy_kedro.figures import comparison_figure
-from synergy_kedro.learning_curves import convergence_table, learning_curve_figure
-from synergy_kedro.parameters import for_target
-from synergy_kedro.region_schemes import scheme_regions
-from synergy_kedro.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
+from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
+from synergy_kedro.regions.experiment_design import PAIRS, SETS
+from synergy_kedro.evaluation.figures import comparison_figure
+from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
+from synergy_kedro.core.parameters import for_target
+from synergy_kedro.regions.schemes import scheme_regions
+from synergy_kedro.evaluation.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
 
 def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, names: list[str],
                     title: str) -> tuple[Figure, pd.DataFrame]:
-    """Every model's curves against updates, and whether each converged (:mod:`synergy_kedro.learning_curves`).
+    """Every model's curves against updates, and whether each converged (:mod:`synergy_kedro.evaluation.learning_curves`).
 
     ``histories`` follow ``names``. The tolerance is ``evaluation.convergence_tolerance`` of the
     target, in units of its primary metric (RMSE for soil moisture, NSE for streamflow).

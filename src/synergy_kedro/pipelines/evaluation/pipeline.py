@@ -2,7 +2,7 @@ from kedro.pipeline import Pipeline, node
 
 from functools import partial, update_wrapper
 
-from synergy_kedro.experiment_design import VARIANTS, all_namespaces
+from synergy_kedro.regions.experiment_design import VARIANTS, all_namespaces
 
 from . import map_nodes
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.normalisation import fit_statistics, normalise
+from synergy_kedro.core.normalisation import fit_statistics, normalise
 
 
 def fit_normalisation(

@@ -9,7 +9,7 @@ from kedro.pipeline import Pipeline, node
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
-from synergy_kedro.region_schemes import model_names
+from synergy_kedro.regions.schemes import model_names
 
 
 def site_sets(names: list[str]) -> Pipeline:

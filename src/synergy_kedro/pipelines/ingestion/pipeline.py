@@ -9,7 +9,7 @@ move to a machine that has none of the raw data.
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro.errors import ConfigurationError
+from synergy_kedro.core.errors import ConfigurationError
 
 from .nodes import generate_embedded, ingest_basins, ingest_packed, ingest_pixels, ingest_smap_l3
 

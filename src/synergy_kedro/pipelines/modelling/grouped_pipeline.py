@@ -19,7 +19,7 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from synergy_kedro.parameters import merged_training
+from synergy_kedro.core.parameters import merged_training
 
 from .nodes import train_models_grouped
 from .pipeline import SHARED_INPUTS, model_template
@@ -30,7 +30,7 @@ GROUP_OUTPUTS = ("model", "training_history")
 def grouped_training(parameters: Mapping, block: str | None = None) -> bool:
     """``training.grouped`` of the run (or of ``training`` overridden by ``<block>.training``, as its models train).
 
-    Read when pipelines are registered (:mod:`synergy_kedro.structure_config`): it decides the
+    Read when pipelines are registered (:mod:`synergy_kedro.kedro_glue.structure_config`): it decides the
     pipeline's structure. Accepts YAML booleans and the strings ``true``/``false`` (``--params``).
     """
     overrides = ((parameters.get(block) or {}).get("training") or {}) if block else {}

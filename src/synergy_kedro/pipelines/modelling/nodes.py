@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.metrics import site_metrics
+from synergy_kedro.evaluation.metrics import site_metrics
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
-from synergy_kedro.normalisation import denormalise
-from synergy_kedro.parameters import for_target
+from synergy_kedro.core.normalisation import denormalise
+from synergy_kedro.core.parameters import for_target
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ import logging
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.errors import ConfigurationError
-from synergy_kedro.experiment_design import VARIANTS, design_site_sets
-from synergy_kedro.membership import column_labels
-from synergy_kedro.region_schemes import local_model_name, scheme_regions
-from synergy_kedro.regions import subregions_of
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.regions.experiment_design import VARIANTS, design_site_sets
+from synergy_kedro.regions.membership import column_labels
+from synergy_kedro.regions.schemes import local_model_name, scheme_regions
+from synergy_kedro.regions.hierarchy import subregions_of
 
 log = logging.getLogger(__name__)
 

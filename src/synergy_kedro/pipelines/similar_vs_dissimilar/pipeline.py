@@ -15,8 +15,8 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
-from synergy_kedro.parameters import merged_training
+from synergy_kedro.core.parameters import merged_training
+from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_site_sets

@@ -1,0 +1,289 @@
+"""Every parameter of a run, typed and checked once, before any node runs.
+
+A misspelt key (``training.epoch``) used to be dropped without a word, ``epochs: -1`` trained
+nothing and overwrote every model, an impossible date failed deep in pandas. Here each block of
+``conf/*/parameters*.yml`` (plus ``--params``) is a frozen pydantic model that rejects unknown
+keys and checks types and ranges; the checks that span blocks (the window fits in the training
+period, the test period follows it, per-target values exist for the run's target) run on the
+whole. :func:`validate_parameters` turns every failure into one :class:`ConfigurationError` that
+names each key, its value and what is allowed. The YAML holds the defaults; the models hold none,
+except that the second experiment's ``training`` block holds only what it changes (the rest comes
+from ``training``, see :func:`merged_training`) and source-specific ingestion blocks are optional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
+                      model_validator)
+
+from synergy_kedro.core.errors import ConfigurationError
+
+Target = Literal["soil_moisture", "streamflow"]
+TARGETS: tuple[str, ...] = ("soil_moisture", "streamflow")
+Positive = Annotated[int, Field(ge=1)]
+
+
+def _per_target(kind: Any) -> Any:
+    """One value for both targets, or ``{soil_moisture: …, streamflow: …}``."""
+    return kind | dict[Target, kind]
+
+
+class Block(BaseModel):
+    """A parameter block: frozen, and an unknown key is an error (listed with the known ones)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Period(Block):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Periods(Block):
+    train: Period
+    test: Period
+
+    @field_validator("train", "test", mode="before")
+    @classmethod
+    def _pair(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError(f"must be [start, end] (two dates), got {len(value)} values")
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _test_after_train(self) -> Periods:
+        if self.test.start <= self.train.end:
+            raise ValueError(f"the test period must start after the training period ends (temporal "
+                             f"generalization): test starts {self.test.start}, training ends {self.train.end}")
+        return self
+
+
+def _torch_device(value: str) -> str:
+    if value != "auto":
+        import torch
+
+        try:
+            torch.device(value)
+        except RuntimeError:
+            raise ValueError(f"{value!r} is not a torch device: use auto, cpu, cuda or cuda:<n>") from None
+    return value
+
+
+Device = Annotated[str, AfterValidator(_torch_device)]
+
+
+class Training(Block):
+    hidden_size: Positive
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    dropout_method: Literal["weights", "outputs"]
+    epochs: Positive
+    seed: int
+    window: _per_target(Positive)
+    batch_size: _per_target(Positive)
+    iterations_per_epoch: Positive | None
+    min_iterations: Positive | None
+    device: Device
+    optimizer: Literal["adadelta", "adam"]
+    learning_rate: Annotated[float, Field(gt=0)] | None
+    eval_every: Positive | None
+    checkpoint_every: Positive
+    precision: Literal["fp32", "bf16", "tf32"]
+    grouped: bool
+    max_models_per_pass: Positive | None
+
+
+def _all_optional(model: type[Block], name: str, doc: str) -> type[Block]:
+    """``model`` with every field optional (default None), its constraints and validators kept."""
+    fields = {key: ((Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation) | None, None)
+              for key, f in model.model_fields.items()}
+    return create_model(name, __base__=Block, __doc__=doc, **fields)
+
+
+#: The second experiment's ``training``: only the keys it sets; the rest come from ``training``.
+TrainingOverride = _all_optional(Training, "TrainingOverride", "Keys of `training` that the second experiment sets.")
+
+
+def merged_training(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``training`` with the keys ``overrides`` sets; a key set to null there is null (``eval_every: null``: off)."""
+    return {**training, **(overrides or {})}
+
+
+class Features(Block):
+    dynamic: Annotated[list[str], Field(min_length=1)]
+    static: list[str]
+    transforms: dict[str, Literal["none", "log_sqrt"]]
+
+
+class Evaluation(Block):
+    min_obs: Positive
+    table_metrics: _per_target(list[Literal["NSE", "KGE", "RMSE", "R", "Bias"]])
+    convergence_tolerance: _per_target(Annotated[float, Field(gt=0)])
+
+
+class VirtualConus(Block):
+    sites_per_subregion: Positive
+    sites_per_focus_l3: Annotated[int, Field(ge=0)]
+    focus_l3_codes: list[str]
+    start: dt.date
+    n_years: Positive
+    seed: int
+
+
+class Plausibility(Block):
+    max_runoff_ratio: Annotated[float, Field(gt=0)] | None
+    drop_implausible: bool
+    precipitation: str
+
+
+class SmapGranules(Block):
+    bbox: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
+    pixel_stride: Positive = 1
+    pixel_offset: Annotated[int, Field(ge=0)] = 0
+
+
+class NldasForcing(Block):
+    variables: dict[str, str] | None = None
+    how: dict[str, Literal["sum", "mean"]] | None = None
+    time_shift: str | None = None
+
+
+class Ingestion(Block):
+    source: Literal["virtual_conus", "caravan", "camels_us", "smap_hydrodl", "smap", "packed"]
+    plausibility: Plausibility
+    virtual_conus: VirtualConus
+    # Source-specific blocks: only the sources that read them need them.
+    gages2_columns: list[str] | None = None
+    smap: SmapGranules | None = None
+    nldas: NldasForcing | None = None
+
+
+class Partitioning(Block):
+    min_sites: Positive
+    scheme: Literal["epa", "column"]
+    column: str | None
+    regions: Literal["all"] | list[str | int] | None
+
+
+class GlobalVsLocal(Block):
+    seed_repeats: Positive
+
+
+class SimilarVsDissimilar(Block):
+    rois: dict[Target, list[str]]
+    min_sites: Positive
+    size_controlled: list[bool]
+    seed: int
+    training: TrainingOverride = TrainingOverride()
+
+
+class Parameters(Block):
+    target: Target
+    periods: Periods
+    training: Training
+    features: Features
+    evaluation: Evaluation
+    ingestion: Ingestion
+    partitioning: Partitioning
+    global_vs_local: GlobalVsLocal
+    similar_vs_dissimilar: SimilarVsDissimilar
+    # --params packed_file=… (read by the catalog's packed_canonical for ingestion.source: packed).
+    packed_file: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_target(self) -> Parameters:
+        problems = []
+        second = Training.model_validate(merged_training(
+            self.training.model_dump(), self.similar_vs_dissimilar.training.model_dump(exclude_unset=True)))
+        for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
+            for key in ("window", "batch_size"):
+                if for_target(getattr(training, key), self.target) is None:
+                    problems.append(f"{block}.{key} has no value for target {self.target}")
+            window = for_target(training.window, self.target)
+            if window is not None and window > self.periods.train.days:
+                problems.append(f"{block}.window is {window} days for {self.target}, longer than the training "
+                                f"period ({self.periods.train.days} days, {self.periods.train.start} to "
+                                f"{self.periods.train.end}); shorten the window or lengthen periods.train")
+        for key in ("table_metrics", "convergence_tolerance"):
+            if for_target(getattr(self.evaluation, key), self.target) is None:
+                problems.append(f"evaluation.{key} has no value for target {self.target}")
+        if self.target not in self.similar_vs_dissimilar.rois:
+            problems.append(f"similar_vs_dissimilar.rois has no list for target {self.target}")
+        if self.partitioning.scheme == "column" and not self.partitioning.column:
+            problems.append("partitioning.scheme is column but partitioning.column is not set (e.g. HUC02)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def for_target(value: Any, target: str) -> Any:
+    """A per-target parameter's value for ``target`` (``{soil_moisture: 30, streamflow: 365}`` or one value)."""
+    return value.get(target) if isinstance(value, Mapping) else value
+
+
+def validate_parameters(parameters: Mapping[str, Any]) -> Parameters:
+    """The run's parameters as :class:`Parameters`, or one error listing every bad key."""
+    try:
+        return Parameters.model_validate(dict(parameters))
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    lines: list[tuple[str, str]] = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"] if not _is_union_branch(part)]
+        key = ".".join(loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            lines.append((key, f"- {key}: missing (add it to conf/<env>/parameters*.yml)"))
+        elif error["type"] == "extra_forbidden":
+            lines.append((key, f"- {key}: not a parameter; known keys here: {', '.join(_known_keys(loc[:-1]))}"))
+        elif not key:
+            lines.append((key, f"- {message}"))
+        elif error["type"] in ("value_error", "assertion_error"):
+            lines.append((key, f"- {key}: {message}"))
+        else:
+            lines.append((key, f"- {key} is {error['input']!r}: {message}"))
+    # a union's failed branch (``window`` is not an int) beside the real error (``window.streamflow``)
+    kept = [line for key, line in lines if not any(other.startswith(key + ".") for other, _ in lines)]
+    return "Parameters are not valid (nothing has run):\n" + "\n".join(dict.fromkeys(kept))
+
+
+def _is_union_branch(part: Any) -> bool:
+    """pydantic names the branch of a union it tried (``int``, ``dict[...]``); the user wrote none."""
+    return isinstance(part, str) and (part in ("int", "float", "str", "bool", "function-after")
+                                      or "[" in part or part.startswith("constrained"))
+
+
+def _known_keys(loc: list[str]) -> list[str]:
+    """The keys of the block at ``loc`` (e.g. ``["training"]``), for the unknown-key message."""
+    model: type[BaseModel] = Parameters
+    for part in loc:
+        field = model.model_fields.get(part)
+        inner = _block_in(field.annotation) if field else None
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _block_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((b for b in map(_block_in, get_args(annotation)) if b is not None), None)

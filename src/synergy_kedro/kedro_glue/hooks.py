@@ -1,0 +1,244 @@
+"""Wires :mod:`synergy_kedro.kedro_glue.tracking` into Kedro's run lifecycle (driver-side hooks only)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.framework.hooks import hook_impl
+
+from synergy_kedro.kedro_glue import structure_config
+from synergy_kedro.core.parameters import validate_parameters
+from synergy_kedro.kedro_glue.run_lock import RunLock
+from synergy_kedro.evaluation.run_summary import run_summary
+from synergy_kedro.kedro_glue.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
+from synergy_kedro.kedro_glue.tracking_models import TrainingData
+
+log = logging.getLogger(__name__)
+
+MODEL_DATASETS = ("model", "training_history", "site_metrics", "train_sites")
+
+
+class PipelineStructureHooks:
+    """Checks the run's parameters, then hands them to ``register_pipelines`` before Kedro asks for pipelines."""
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        from kedro.framework.project import pipelines
+
+        from synergy_kedro import pipeline_registry
+
+        parameters = context.config_loader["parameters"]
+        validate_parameters(parameters)  # before any node runs: one error naming every bad key
+        structure_config.remember(parameters)
+        # Kedro's documented reset of the pipelines it has loaded: the next access registers them
+        # again, with this run's regions and ROIs (e.g. a second session in the same process).
+        pipelines.configure(pipeline_registry.__name__)
+
+
+class RunLockHooks:
+    """Holds :class:`~synergy_kedro.kedro_glue.run_lock.RunLock` on the run's output folder from start to end."""
+
+    def __init__(self) -> None:
+        self._folder = Path("data")
+        self._lock: RunLock | None = None
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        outputs = context.config_loader["globals"].get("outputs", "data")
+        self._folder = Path(context.project_path) / outputs
+
+    @hook_impl(tryfirst=True)  # before the MLflow parent run exists: a refused run leaves no trace
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self._lock = RunLock(self._folder)
+        self._lock.acquire()
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        self.on_interrupt()
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self.on_interrupt()
+
+    def on_interrupt(self) -> None:
+        if self._lock:
+            self._lock.release()
+            self._lock = None
+
+
+class MlflowTrackingHooks:
+    """Parent run at pipeline start; nested runs and reports at the end, or at a failure.
+
+    Logging what was persisted at the end (or on error, before marking the parent FAILED) means an
+    interrupted run still shows every model that finished.
+    """
+
+    def __init__(self) -> None:
+        self._conf: dict[str, Any] = {}
+        self._project_path = Path.cwd()
+        self._tracker: RunTracker | None = None
+        self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
+        self._params: dict[str, Any] = {}
+        self._identity: dict[str, str | None] = {}  # this run's ids, as the training nodes stamp them
+        self.last_run: tuple[str, str] | None = None  # (tracking URI, parent run id) of the latest run
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        self._project_path = Path(context.project_path)
+        try:
+            self._conf = dict(context.config_loader["mlflow"])
+        except KeyError:
+            self._conf = {}
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        self.last_run = None
+        self._identity = {"kedro_session_id": _session_id(run_params), "mlflow_run_id": None}
+        try:
+            self._start_parent_run(run_params, pipeline, catalog)
+        finally:  # the training nodes stamp it into every model record, tracked or not
+            catalog["run_identity"] = dict(self._identity)
+
+    def _start_parent_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if not self._conf.get("enabled", True):
+            return
+        uri = resolve_tracking_uri(self._conf.get("tracking_uri"), self._project_path)
+        artifacts = self._conf.get("artifact_location") or (self._project_path / "mlartifacts").as_uri()
+        self._tracker = RunTracker(uri, self._conf.get("experiment_name", "synergy_kedro"), artifacts,
+                                   register_models=bool(self._conf.get("register_models", False)))
+        name = run_params.get("pipeline_name") or run_params.get("pipeline_names") or "__default__"
+        name = ",".join(name) if isinstance(name, list) else str(name)
+        tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),
+                "kedro_session_id": _session_id(run_params), "runner": str(run_params.get("runner"))}
+        params = catalog.load("parameters") if catalog.exists("parameters") else {}
+        self._params = params
+        run_id = self._tracker.start(name, tags, params)
+        self._identity["mlflow_run_id"] = run_id
+        self.last_run = (uri, run_id)
+        self._running = (pipeline, catalog)
+        log.info("MLflow parent run %s in %s", run_id, uri)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        if self._tracker:
+            self._log_outputs(pipeline, catalog)
+            self._tracker.end("FINISHED")
+            self._tracker = None
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
+        if self._tracker:
+            try:
+                self._log_outputs(pipeline, catalog)
+            except Exception:  # noqa: BLE001 - the pipeline's own error is the one to surface
+                log.exception("Could not log the finished models of the failed run to MLflow.")
+            self._tracker.end("FAILED")
+            self._tracker = None
+
+    def _written_by_this_run(self, model: dict) -> bool:
+        """Whether this run wrote the model record: it carries this run's ids (see ``run_identity``).
+
+        Not the file's modification time: a file copied, restored or touched since would pass.
+        """
+        return model.get("run") == self._identity
+
+    def on_interrupt(self) -> None:
+        """Ctrl-C (Kedro calls no hook for it): log the models that finished, end the parent run KILLED."""
+        if self._tracker and self._running:
+            try:
+                self._log_outputs(*self._running)
+            except Exception:  # noqa: BLE001 - the interruption is what the user must see
+                log.exception("Could not log the finished models of the interrupted run to MLflow.")
+            self._tracker.end("KILLED")
+            self._tracker = None
+
+    def _log_outputs(self, pipeline, catalog) -> None:
+        names = pipeline.datasets()
+        skipped, reused, trained = {}, [], 0
+        data = None  # built at the first model to log
+        for ns in model_namespaces(names):
+            datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
+            required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
+            if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in required):
+                continue
+            model = catalog.load(f"{ns}.model")
+            if not self._written_by_this_run(model):
+                continue  # an earlier run's model (this run failed or stopped before training it)
+            rest = [catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets[1:]]
+            if model.get("state_dict") is None:
+                skipped[ns] = model.get("skipped")
+            else:
+                data = data or self._training_data(catalog)
+                self._tracker.log_model(ns, model, *rest, data)
+                trained += 1
+                if model.get("reused"):
+                    reused.append(ns)
+        if reused:
+            log.info("%d of %d models were reused from an earlier run with the same data and settings (not "
+                     "retrained): %s", len(reused), trained, ", ".join(reused))
+        if skipped:
+            self._tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
+        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table"):
+            if table in names and catalog.exists(table):
+                self._tracker.log_pooled(table, catalog.load(table))
+        reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
+        for name in reports:
+            self._tracker.log_report_file(_filepath(catalog, name))
+
+    def _training_data(self, catalog) -> TrainingData:
+        """What every model of the run shares: its data's source and files, period and normalisation."""
+        files = {name: str(Path(_filepath(catalog, name)).resolve()) if catalog.exists(name) else None
+                 for name in ("canonical_dataset", "model_inputs")}
+        stats = catalog.load("normalisation_stats") if catalog.exists("normalisation_stats") else {}
+        return TrainingData(source=str((self._params.get("ingestion") or {}).get("source", "unknown")),
+                            canonical=files["canonical_dataset"], period=self._params["periods"]["train"],
+                            normalisation_stats=stats, model_inputs=files["model_inputs"])
+
+
+def _session_id(run_params: dict[str, Any]) -> str:
+    """The kedro session's id (``run_id`` in Kedro 1.x's run parameters, ``session_id`` before)."""
+    return str(run_params.get("run_id") or run_params.get("session_id"))
+
+
+def _filepath(catalog, name: str) -> str | None:
+    """The file behind a (materialised) dataset, as the dataset itself resolved it."""
+    path = (catalog.get(name)._describe() or {}).get("filepath")  # noqa: SLF001 - the dataset's own description
+    return None if path is None else str(path)
+
+
+def _layer(catalog, name: str) -> str | None:
+    try:
+        metadata = catalog.get(name).metadata or {}
+    except Exception:  # noqa: BLE001 - a memory dataset has no metadata
+        return None
+    return (metadata.get("kedro-viz") or {}).get("layer")
+
+
+class RunSummaryHooks:
+    """Prints :func:`~synergy_kedro.evaluation.run_summary.run_summary` when a pipeline has written a paper report."""
+
+    REPORTS = ("global_vs_local_paper_report", "similar_vs_dissimilar_paper_report")
+
+    def __init__(self, tracking: MlflowTrackingHooks) -> None:
+        self._tracking = tracking
+
+    @hook_impl(trylast=True)  # after the tracking hooks closed the run
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
+        names = [n for n in self.REPORTS if n in pipeline.datasets() and catalog.exists(n)]
+        if not names:
+            return
+        reports = {n: catalog.load(n) for n in names}
+        folders = [_relative(Path(_filepath(catalog, n) or ".").parent) for n in names]
+        uri, run_id = self._tracking.last_run or (None, None)
+        print(run_summary(reports, folders, uri, run_id), flush=True)  # noqa: T201 - the console block is the point
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory (the project) where it lies below it, as a user types it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

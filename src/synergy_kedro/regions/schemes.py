@@ -1,0 +1,69 @@
+"""How sites are grouped into the regions that get local models (``partitioning.scheme``).
+
+* ``epa``: the paper's sub-regions A–R from each site's EPA level-III code;
+* ``column``: a label already in the data (e.g. GAGES-II ``AGGECOREGION`` or ``HUC02``), with the
+  labels to model listed in ``partitioning.regions``, or ``all``.
+
+The labels name the local models' namespaces, and Kedro builds the pipeline before any data is
+read, so they must be known before the run. ``all`` (the default) therefore means every label the
+column can take, from the published code lists of the columns in :data:`KNOWN_LABELS`; a label
+with fewer than ``partitioning.min_sites`` sites in the data gets no model ("No Sites"), as in
+the ``epa`` scheme. Another column needs its labels listed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy
+
+SCHEMES = ("epa", "column")
+
+
+def _epa_codes(level: str) -> tuple[str, ...]:
+    codes = level3_hierarchy()[f"na_{level}code"].astype(str).unique()
+    return tuple(sorted(codes, key=lambda c: [int(part) for part in c.split(".")]))
+
+
+#: Every label a known column can take: GAGES-II (gagesII_sept30_2011_conterm, Bas_Classif and
+#: BasinID tables) and the EPA codes of the canonical Dataset's coordinates.
+KNOWN_LABELS: dict[str, Callable[[], tuple[str, ...]]] = {
+    "AGGECOREGION": lambda: ("CntlPlains", "EastHghlnds", "MxWdShld", "NorthEast", "SECstPlain", "SEPlains",
+                             "WestMnts", "WestPlains", "WestXeric"),
+    "HUC02": lambda: ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10L", "10U", "11", "12", "13", "14",
+                      "15", "16", "17", "18"),
+    "CLASS": lambda: ("Non-ref", "Ref"),
+    "eco_l1": lambda: _epa_codes("l1"),
+    "eco_l2": lambda: _epa_codes("l2"),
+    "eco_l3": lambda: _epa_codes("l3"),
+}
+
+
+def scheme_regions(partitioning: Mapping[str, Any]) -> list[str]:
+    """The region labels that get a local model, in table order."""
+    scheme = partitioning.get("scheme", "epa")
+    if scheme == "epa":
+        return list(SUBREGIONS)
+    if scheme == "column":
+        regions, column = partitioning.get("regions"), partitioning.get("column")
+        if regions in (None, "all"):
+            if column not in KNOWN_LABELS:
+                raise ConfigurationError(
+                    f"partitioning.regions: all needs the labels of partitioning.column={column!r} before the data "
+                    f"is read, and they are known only for {', '.join(KNOWN_LABELS)}; list the labels that get "
+                    "a local model in partitioning.regions.")
+            return list(KNOWN_LABELS[column]())
+        return [str(r) for r in regions]
+    raise ConfigurationError(f"partitioning.scheme={scheme!r} is not known; choose one of {SCHEMES}.")
+
+
+def local_model_name(region: str) -> str:
+    """``A`` → ``local_A``; ``Central Plains`` → ``local_Central_Plains`` (namespaces take no dots)."""
+    return "local_" + re.sub(r"\W+", "_", str(region)).strip("_")
+
+
+def model_names(regions: Sequence[str]) -> list[str]:
+    return ["global", *(local_model_name(r) for r in regions)]

@@ -1,0 +1,132 @@
+"""Every parameter is checked, once, before anything runs; each fault names its key, value and choices."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from kedro.config import OmegaConfigLoader
+
+from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.core.parameters import validate_parameters
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+ENVS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("base", "local"))
+
+
+def _parameters(env: str = "local") -> dict:
+    loader = OmegaConfigLoader(str(CONF), base_env="base", default_run_env=env, merge_strategy={"parameters": "soft"})
+    return copy.deepcopy(dict(loader["parameters"]))
+
+
+def _error(params: dict) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        validate_parameters(params)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("env", ["base", *ENVS])
+def test_every_shipped_environment_is_valid(env):
+    params = validate_parameters(_parameters("local" if env == "base" else env))
+    assert params.training.epochs >= 1
+
+
+def test_a_misspelt_key_is_refused_with_the_known_keys():
+    params = _parameters()
+    params["training"]["epoch"] = 3
+    message = _error(params)
+    assert "- training.epoch: not a parameter; known keys here: hidden_size, dropout," in message
+    assert "epochs" in message.split("known keys here:")[1]
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("epochs", -1, "training.epochs is -1: Input should be greater than or equal to 1"),
+    ("epochs", "abc", "training.epochs is 'abc': Input should be a valid integer"),
+    ("hidden_size", 0, "training.hidden_size is 0: Input should be greater than or equal to 1"),
+    ("dropout", 1.5, "training.dropout is 1.5: Input should be less than 1"),
+    ("checkpoint_every", 0, "training.checkpoint_every is 0"),
+    ("optimizer", "sgd", "training.optimizer is 'sgd': Input should be 'adadelta' or 'adam'"),
+    ("device", "gpu", "training.device: 'gpu' is not a torch device"),
+])
+def test_a_bad_training_value_names_key_value_and_what_is_allowed(key, value, expected):
+    params = _parameters()
+    params["training"][key] = value
+    assert expected in _error(params)
+
+
+def test_a_bad_per_target_value_is_named_by_its_target_alone():
+    params = _parameters()
+    params["training"]["batch_size"] = {"soil_moisture": 100, "streamflow": 0}
+    message = _error(params)
+    assert "- training.batch_size.streamflow is 0" in message
+    assert "- training.batch_size is" not in message  # not the union branch pydantic also tried
+
+
+def test_every_fault_is_listed_at_once():
+    params = _parameters()
+    params["training"]["epochs"] = 0
+    params["target"] = "temperature"
+    params["periods"]["train"] = ["2010-01-01", "2010-02-30"]
+    message = _error(params)
+    assert "training.epochs is 0" in message
+    assert "target is 'temperature': Input should be 'soil_moisture' or 'streamflow'" in message
+    assert "periods.train.end is '2010-02-30'" in message
+
+
+def test_a_window_longer_than_the_training_period_is_refused_not_clipped():
+    params = _parameters()
+    params["periods"] = {"train": ["2010-01-01", "2010-01-20"], "test": ["2010-02-01", "2010-12-31"]}
+    message = _error(params)
+    assert "training.window is 30 days for soil_moisture, longer than the training period (20 days" in message
+
+
+def test_periods_must_be_ordered_and_the_test_must_follow_training():
+    params = _parameters()
+    params["periods"]["train"] = ["2012-01-01", "2011-01-01"]
+    assert "periods.train: ends (2011-01-01) before it starts (2012-01-01)" in _error(params)
+    params = _parameters()
+    params["periods"]["test"] = ["2012-06-01", "2013-12-31"]
+    assert "the test period must start after the training period ends" in _error(params)
+
+
+def test_a_per_target_value_missing_for_the_run_target_is_named():
+    params = _parameters()
+    params["evaluation"]["table_metrics"] = {"streamflow": ["NSE"]}
+    assert "evaluation.table_metrics has no value for target soil_moisture" in _error(params)
+
+
+def test_the_validated_parameters_are_frozen():
+    params = validate_parameters(_parameters())
+    with pytest.raises(Exception):
+        params.training.epochs = 3  # type: ignore[misc]
+
+
+def test_the_second_experiment_overrides_only_the_keys_it_sets():
+    from synergy_kedro.core.parameters import merged_training
+
+    params = _parameters()
+    merged = merged_training(params["training"], params["similar_vs_dissimilar"]["training"])
+    assert merged["epochs"] == params["similar_vs_dissimilar"]["training"]["epochs"]
+    assert {k: v for k, v in merged.items() if k != "epochs"} == {k: v for k, v in params["training"].items()
+                                                                    if k != "epochs"}
+    params["similar_vs_dissimilar"]["training"]["hiden_size"] = 8
+    assert "- similar_vs_dissimilar.training.hiden_size: not a parameter" in _error(params)
+    params = _parameters()
+    params["similar_vs_dissimilar"]["training"].update(device="gpu", epochs=0)
+    message = _error(params)
+    assert "- similar_vs_dissimilar.training.device: 'gpu' is not a torch device" in message
+    assert "- similar_vs_dissimilar.training.epochs is 0: Input should be greater than or equal to 1" in message
+    params = _parameters()
+    params["similar_vs_dissimilar"]["training"]["window"] = {"soil_moisture": 5000, "streamflow": 365}
+    assert "similar_vs_dissimilar.training.window is 5000 days for soil_moisture" in _error(params)
+
+
+def test_a_null_in_the_override_is_null_not_inherited():
+    from synergy_kedro.core.parameters import merged_training
+
+    assert merged_training({"eval_every": 5, "epochs": 45}, {"eval_every": None})["eval_every"] is None
+    params = _parameters("caravan")
+    params["training"]["eval_every"] = 5
+    params["similar_vs_dissimilar"]["training"] = {"epochs": 4, "eval_every": None}
+    validate_parameters(params)  # a null override is allowed

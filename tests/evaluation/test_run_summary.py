@@ -1,0 +1,34 @@
+"""The console block at the end of a run: the report's head, where the reports are, how to open MLflow."""
+
+from pathlib import Path
+
+from synergy_kedro.evaluation.run_summary import report_head, run_summary
+
+REPORT = """# Global vs local (streamflow): this run beside Fang et al. (2022)
+
+The paper's direction **holds: the global model is better at 60% of sites (p = 1.0e-03)** on NSE.
+
+| metric | sites | median global |
+|:--|:--|:--|
+| NSE | 10 | 0.500 |
+
+Paper values are pooled over CONUS.
+
+## Settings
+
+- `epochs`: 3
+"""
+
+
+def test_head_stops_after_the_first_table_and_before_any_section():
+    head = report_head(REPORT)
+    assert head[0].startswith("# Global vs local") and head[-1] == "| NSE | 10 | 0.500 |"
+    assert not any("Settings" in line or "Paper values" in line for line in head)
+
+
+def test_summary_names_the_report_folder_and_the_mlflow_command():
+    text = run_summary({"r": REPORT}, [Path("data/08_reporting/global_vs_local")], "sqlite:///mlflow.db", "abc123")
+    assert "holds: the global model is better at 60% of sites" in text
+    assert "Reports: data/08_reporting/global_vs_local" in text
+    assert "MLflow run abc123: mlflow ui --backend-store-uri sqlite:///mlflow.db" in text
+    assert "MLflow" not in run_summary({"r": REPORT}, [Path("x")], None, None)
