@@ -1,4 +1,4 @@
-"""Shared fixtures: the real public data beside the clone, and a throw-away Kedro project copy."""
+"""Shared fixtures: the tiny configuration, the real public data beside the clone."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ import xarray as xr
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+#: The tiny configuration every end-to-end test runs (``--params`` over conf/base): a small virtual
+#: CONUS where only sub-regions F and K (focus codes 8.3.5 and 9.4.2) reach min_sites, so
+#: global_vs_local trains three models (global, local_F, local_K) of hidden size 8 for 2 epochs.
+TINY = {
+    "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
+                                    "focus_l3_codes": ["8.3.5", "9.4.2"], "n_years": 2, "start": "2010-01-01"}},
+    "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
+    "partitioning": {"min_sites": 5},
+    "training": {"hidden_size": 8, "epochs": 2, "iterations_per_epoch": 3},
+}
 
 
 @pytest.fixture(scope="session")

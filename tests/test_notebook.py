@@ -17,7 +17,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 from tests.kedro_project import REPO, copy_project, inside
 
 nbformat = pytest.importorskip("nbformat")

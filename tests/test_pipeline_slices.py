@@ -17,7 +17,7 @@ from scipy import stats
 
 from synergy_kedro.pipelines import global_vs_local, partitioning
 from synergy_kedro.regions.schemes import scheme_regions
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINED = ["global", "local_F", "local_K"]  # the models TINY trains (the other regions have < 5 sites)

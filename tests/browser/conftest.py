@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 from tests.kedro_project import REPO, copy_project, inside, tracking_uri
 
 CHROMIUM = Path(os.environ.get("SYNERGY_CHROMIUM", "/usr/bin/chromium"))

@@ -12,15 +12,9 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
+from tests.conftest import TINY
 from tests.kedro_project import copy_project, inside, run_pipeline, tracking_uri
 
-TINY = {
-    "ingestion": {"virtual_conus": {"sites_per_subregion": 3, "sites_per_focus_l3": 3,
-                                    "focus_l3_codes": ["8.3.5", "9.4.2"], "n_years": 2, "start": "2010-01-01"}},
-    "periods": {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]},
-    "partitioning": {"min_sites": 5},
-    "training": {"hidden_size": 8, "epochs": 2, "iterations_per_epoch": 3},
-}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 from tests.kedro_project import copy_project, inside, run_pipeline, tracking_uri
 
 CURVES = {**TINY, "training": {**TINY["training"], "epochs": 3, "eval_every": 2, "grouped": True},

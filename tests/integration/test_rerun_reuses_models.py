@@ -12,7 +12,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
 
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 from tests.kedro_project import copy_project, inside, tracking_uri
 
 MODELS = ["global", "local_F", "local_K"]

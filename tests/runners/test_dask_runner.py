@@ -24,7 +24,7 @@ from mlflow.tracking import MlflowClient
 
 from synergy_kedro.runners import DaskRunner, DaskRunnerError, NodeFailedError, TransferError
 from synergy_kedro.runners.dask_runner import DEFAULTS, load_dask_conf, resolve_settings
-from tests.integration.test_global_vs_local import TINY
+from tests.conftest import TINY
 from tests.kedro_project import copy_project, inside, tracking_uri
 from tests.runners.toy_nodes import explode, first, join, make_handle, plus_one, slow_branch, worker_env_probe
 
