@@ -77,3 +77,4 @@ def test_a_finished_run_ends_with_the_verdict_the_reports_and_the_mlflow_command
     assert "mlflow ui --backend-store-uri sqlite:///" in tail
     console = done.stdout + done.stderr
     assert "register_new_resolver" not in console and "contain '.' characters" not in console  # a quiet console
+    assert "deprecated" not in console.lower()
