@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 from kedro.framework.hooks import hook_impl
 
-from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.core.parameters import validate_parameters
-from synergy_kedro.kedro_glue.run_lock import RunLock
 from synergy_kedro.evaluation.run_summary import run_summary
+from synergy_kedro.kedro_glue import structure_config
+from synergy_kedro.kedro_glue.run_lock import RunLock
 from synergy_kedro.kedro_glue.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
 from synergy_kedro.kedro_glue.tracking_models import TrainingData
 
@@ -199,8 +199,8 @@ class MlflowTrackingHooks:
 
 
 def _session_id(run_params: dict[str, Any]) -> str:
-    """The kedro session's id (``run_id`` in Kedro 1.x's run parameters, ``session_id`` before)."""
-    return str(run_params.get("run_id") or run_params.get("session_id"))
+    """The kedro session's id: Kedro 1.x passes it as ``run_id`` (the project pins kedro>=1)."""
+    return str(run_params["run_id"])
 
 
 def _filepath(catalog, name: str) -> str | None:

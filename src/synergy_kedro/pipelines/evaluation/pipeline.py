@@ -1,7 +1,6 @@
 from kedro.pipeline import Pipeline, node
 
-from functools import partial, update_wrapper
-
+from synergy_kedro.kedro_glue.named_partial import named_partial
 from synergy_kedro.regions.experiment_design import VARIANTS, all_namespaces
 
 from . import map_nodes
@@ -11,14 +10,14 @@ from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, glob
 
 def learning_curves_node(experiment: str, names: list[str], title: str):
     """``<experiment>_learning_curves`` (figure) and ``<experiment>_convergence`` from the models' histories."""
-    func = update_wrapper(partial(learning_curves, names=names, title=title), learning_curves)
+    func = named_partial(learning_curves, names=names, title=title)
     return node(func, ["params:evaluation", "params:target", *(f"{name}.training_history" for name in names)],
                 [f"{experiment}_learning_curves", f"{experiment}_convergence"], name=f"{experiment}_learning_curves")
 
 
 def sites_map_node(experiment: str, title: str):
     """``<experiment>_sites_map``: the run's sites by sub-region, over the EPA polygons where the env has them."""
-    func = update_wrapper(partial(map_nodes.sites_map, title=title), map_nodes.sites_map)
+    func = named_partial(map_nodes.sites_map, title=title)
     return node(func, ["site_regions", "params:target", "ecoregion_polygons"], f"{experiment}_sites_map",
                 name=f"{experiment}_sites_map")
 
@@ -31,7 +30,7 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
     """
     main = [name for name in model_names if "." not in name]
     local = [f"{name}.site_metrics" for name in main if name != "global"]
-    spread = update_wrapper(partial(seed_variability, names=model_names), seed_variability)
+    spread = named_partial(seed_variability, names=model_names)
     return Pipeline([
         node(compare_global_vs_local,
              ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global.site_metrics",
@@ -59,15 +58,14 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
     nodes = []
     for variant in VARIANTS:
         namespaces = [ns for ns in all_namespaces(rois) if ns.split(".")[1] == variant]
-        func = update_wrapper(partial(compare_similar_vs_dissimilar, variant=variant, namespaces=namespaces),
-                              compare_similar_vs_dissimilar)
+        func = named_partial(compare_similar_vs_dissimilar, variant=variant, namespaces=namespaces)
         nodes.append(node(
             func,
             ["site_regions", "params:evaluation", "params:target", "params:similar_vs_dissimilar",
              *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
-        roi_map = update_wrapper(partial(map_nodes.roi_map, variant=variant, namespaces=namespaces), map_nodes.roi_map)
+        roi_map = named_partial(map_nodes.roi_map, variant=variant, namespaces=namespaces)
         nodes.append(node(
             roi_map,
             ["site_regions", "params:target", "params:similar_vs_dissimilar", "ecoregion_polygons",

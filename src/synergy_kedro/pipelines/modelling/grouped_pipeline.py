@@ -15,11 +15,11 @@ last saved epoch, as a single model does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node, pipeline
 
 from synergy_kedro.core.parameters import merged_training
+from synergy_kedro.kedro_glue.named_partial import named_partial
 
 from .nodes import train_models_grouped
 from .pipeline import SHARED_INPUTS, model_template
@@ -44,7 +44,7 @@ def grouped_training_node(namespaces: Sequence[str], name: str, training: str = 
                           namespace: str | None = None):
     """One node that trains the models of ``namespaces`` together; outputs each one's model and history."""
     namespaces = list(namespaces)
-    func = update_wrapper(partial(train_models_grouped, namespaces=namespaces), train_models_grouped)
+    func = named_partial(train_models_grouped, namespaces=namespaces)
     group = f"{namespace}.{name}" if namespace else name
     return node(func,
                 ["model_inputs", "params:features", "params:target", "params:periods", training,

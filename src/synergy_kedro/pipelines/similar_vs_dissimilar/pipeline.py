@@ -11,11 +11,11 @@ target and ``size_controlled`` choose which of them train. With
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial, update_wrapper
 
 from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.core.parameters import merged_training
+from synergy_kedro.kedro_glue.named_partial import named_partial
 from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
@@ -23,8 +23,7 @@ from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_sit
 
 
 def site_sets(namespaces: list[str]) -> Pipeline:
-    func = update_wrapper(partial(similar_vs_dissimilar_site_sets, namespaces=namespaces),
-                          similar_vs_dissimilar_site_sets)
+    func = named_partial(similar_vs_dissimilar_site_sets, namespaces=namespaces)
     return Pipeline([
         node(func, ["site_regions", "params:similar_vs_dissimilar", "params:target"],
              {ns: f"{ns}.train_sites" for ns in namespaces}, name="similar_vs_dissimilar_site_sets"),
