@@ -41,3 +41,16 @@ def test_figure_draws_the_loss_and_each_scored_metric_per_model():
     assert len(axes) == 2
     assert [len(ax.get_lines()) for ax in axes] == [2, 2]
     np.testing.assert_allclose(axes[1].get_lines()[0].get_xdata(), [20, 40, 60])
+
+
+def test_many_models_are_coloured_by_group_and_dashed_by_style_with_a_legend_of_labels():
+    names = [f"sim.{v}.roi_1.{s}" for v in ("all_data", "size_controlled") for s in ("local", "close")]
+    histories = {name: _history([0.2, 0.3]) for name in names}
+    groups = {name: name.rsplit(".", 1)[1] for name in names}
+    styles = {name: name.split(".")[1] for name in names}
+    figure = learning_curve_figure(histories, ["NSE"], "t", groups=groups, styles=styles)
+    lines = {line.get_label(): line for line in figure.get_axes()[1].get_lines()}
+    assert lines[names[0]].get_color() == lines[names[2]].get_color() != lines[names[1]].get_color()
+    assert lines[names[0]].get_linestyle() == "-" and lines[names[2]].get_linestyle() == "--"
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert legend == ["local (2)", "close (2)", "all_data (2)", "size_controlled (2)"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 CURVE_PREFIX = "test_median_"
 CONVERGENCE_COLUMNS = ["model", "updates", "epochs", "metric", "last", "change", "tolerance", "converged"]
@@ -82,29 +83,69 @@ def convergence_summary(table: pd.DataFrame) -> str:
             + "; ".join(parts) + ". See `learning_curves.png`.")
 
 
-def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequence[str], title: str) -> Figure:
-    """Training loss and each metric's median test skill against updates; ``global`` drawn bold."""
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequence[str], title: str,
+                          groups: Mapping[str, str] | None = None,
+                          styles: Mapping[str, str] | None = None) -> Figure:
+    """Training loss and each metric's median test skill against updates; ``global`` drawn bold.
+
+    With many models a legend of names cannot be read (the second experiment has 48), so
+    ``groups`` (model → label, e.g. its training set) colours the lines by label and ``styles``
+    (model → label, e.g. its variant) sets their line style; the legend then lists the labels.
+    """
     panels = ["loss", *[m for m in metrics if any(CURVE_PREFIX + m in h for h in histories.values())]]
     figure = Figure(figsize=(4.2 * len(panels), 3.6), layout="constrained")
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
-    palette = colormaps["tab20"]
+    colour, style = _line_colours(histories, groups), _line_styles(histories, styles)
     for ax, panel in zip(axes, panels):
-        for i, (name, history) in enumerate(histories.items()):
+        for name, history in histories.items():
             if history.empty:
                 continue
             points = with_updates(history) if panel == "loss" else evaluated(history, panel)
             column = "loss" if panel == "loss" else CURVE_PREFIX + panel
             bold = name == "global"
-            ax.plot(points["updates"], points[column], color="black" if bold else palette(i % 20),
-                    lw=2.2 if bold else 0.9, alpha=1 if bold else 0.7, label=name,
+            ax.plot(points["updates"], points[column], color="black" if bold else colour[name],
+                    ls=style.get(name, "-"), lw=2.2 if bold else 0.9, alpha=1 if bold else 0.7, label=name,
                     marker="o" if panel != "loss" and len(points) < 30 else None, ms=2.5, zorder=3 if bold else 2)
         ax.set_xlabel("updates")
         ax.set_ylabel("training loss (normalised RMSE)" if panel == "loss" else f"median test {panel}")
         ax.grid(alpha=0.3)
     if len(panels) == 1:
         axes[0].set_title("no test curves (training.eval_every is off)", fontsize=9)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = (_group_legend(colour, style, groups, styles) if groups or styles
+                       else axes[0].get_legend_handles_labels())
     if handles:
         figure.legend(handles, labels, loc="outside right center", fontsize=7, frameon=False)
     figure.suptitle(title)
     return figure
+
+
+def _line_colours(histories: Mapping[str, pd.DataFrame], groups: Mapping[str, str] | None) -> dict[str, tuple]:
+    """A colour per model, or per group label in order of first appearance."""
+    palette = colormaps["tab10" if groups else "tab20"]
+    if not groups:
+        return {name: palette(i % 20) for i, name in enumerate(histories)}
+    labels = list(dict.fromkeys(groups[name] for name in histories if name in groups))
+    return {name: palette(labels.index(groups[name]) % 10) if name in groups else "grey" for name in histories}
+
+
+def _line_styles(histories: Mapping[str, pd.DataFrame], styles: Mapping[str, str] | None) -> dict[str, str]:
+    labels = list(dict.fromkeys(styles[name] for name in histories if name in (styles or {})))
+    return {name: LINE_STYLES[labels.index(styles[name]) % len(LINE_STYLES)]
+            for name in histories if name in (styles or {})}
+
+
+def _group_legend(colour: Mapping[str, tuple], style: Mapping[str, str], groups: Mapping[str, str] | None,
+                  styles: Mapping[str, str] | None) -> tuple[list[Line2D], list[str]]:
+    """One legend entry per colour label and per line-style label, each with its model count."""
+    handles, labels = [], []
+    for mapping, key in ((groups or {}, "colour"), (styles or {}, "style")):
+        for label in dict.fromkeys(mapping[name] for name in colour if name in mapping):
+            members = [name for name in colour if mapping.get(name) == label]
+            first = members[0]
+            handles.append(Line2D([], [], color=colour[first] if key == "colour" else "black",
+                                  ls=style.get(first, "-") if key == "style" else "-"))
+            labels.append(f"{label} ({len(members)})")
+    return handles, labels

@@ -108,17 +108,19 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
 
 
 def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, names: list[str],
-                    title: str) -> tuple[Figure, pd.DataFrame]:
+                    title: str, groups: dict[str, str] | None = None,
+                    styles: dict[str, str] | None = None) -> tuple[Figure, pd.DataFrame]:
     """Every model's curves against updates, and whether each converged (:mod:`synergy_kedro.evaluation.learning_curves`).
 
     ``histories`` follow ``names``. The tolerance is ``evaluation.convergence_tolerance`` of the
     target, in units of its primary metric (RMSE for soil moisture, NSE for streamflow).
+    ``groups`` and ``styles`` colour and dash the lines by label (the second experiment: set, variant).
     """
     by_name = dict(zip(names, histories, strict=True))
     metrics = list(evaluation["table_metrics"][target])
     tolerance = float(for_target(evaluation["convergence_tolerance"], target))
     table = convergence_table(by_name, PRIMARY_METRIC.get(target, metrics[0]), tolerance)
-    return learning_curve_figure(by_name, metrics, f"{title}: {target}"), table
+    return learning_curve_figure(by_name, metrics, f"{title}: {target}", groups, styles), table
 
 
 def _training_settings(training: dict, target: str) -> dict:

@@ -1,16 +1,17 @@
 from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.kedro_glue.named_partial import named_partial
-from synergy_kedro.regions.experiment_design import VARIANTS, all_namespaces
+from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace
 
 from . import map_nodes
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
                     learning_curves, seed_variability, similar_vs_dissimilar_paper_report)
 
 
-def learning_curves_node(experiment: str, names: list[str], title: str):
+def learning_curves_node(experiment: str, names: list[str], title: str, groups: dict[str, str] | None = None,
+                         styles: dict[str, str] | None = None):
     """``<experiment>_learning_curves`` (figure) and ``<experiment>_convergence`` from the models' histories."""
-    func = named_partial(learning_curves, names=names, title=title)
+    func = named_partial(learning_curves, names=names, title=title, groups=groups, styles=styles)
     return node(func, ["params:evaluation", "params:target", *(f"{name}.training_history" for name in names)],
                 [f"{experiment}_learning_curves", f"{experiment}_convergence"], name=f"{experiment}_learning_curves")
 
@@ -72,7 +73,11 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
              *(f"{ns}.train_sites" for ns in namespaces)],
             f"svd_{variant}_roi_map", name=f"svd_{variant}_roi_map"))
     nodes.append(sites_map_node("similar_vs_dissimilar", "Sites by sub-region"))
-    nodes.append(learning_curves_node("similar_vs_dissimilar", all_namespaces(rois), "Learning curves, similar vs dissimilar"))
+    design = [(namespace(v, r, s), v, s) for v in VARIANTS for r in rois for s in SETS]
+    nodes.append(learning_curves_node(
+        "similar_vs_dissimilar", [ns for ns, _, _ in design], "Learning curves, similar vs dissimilar",
+        groups={ns: s if s == "local" else f"+{s}" for ns, _, s in design},
+        styles={ns: v.replace("_", " ") for ns, v, _ in design}))
     nodes.append(node(similar_vs_dissimilar_paper_report,
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
                        "params:similar_vs_dissimilar", "similar_vs_dissimilar_training", "params:periods",
