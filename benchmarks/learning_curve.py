@@ -8,6 +8,11 @@ every ``--eval-every`` epochs, exactly as ``training.eval_every`` does in a run
 end of an epoch. Each scored point is appended to ``--out`` as it comes, so a killed run keeps its
 curve. Nothing is written into the run's own outputs.
 
+The state is checkpointed beside ``--out`` (``<out>.checkpoint.pt``) at every scored epoch, so the
+same command again continues the curve where it stopped (appending to ``--out``; the weights are
+those of an uninterrupted run on CPU): a curve longer than one session is made in parts.
+``--fresh`` starts over.
+
     python benchmarks/learning_curve.py --env caravan --model global --optimizer adadelta --minutes 40
     python benchmarks/learning_curve.py --env caravan --model global --optimizer adam --minutes 40
 
@@ -27,6 +32,7 @@ import torch
 import xarray as xr
 
 from synergy_kedro.model.arrays import input_array, target_array
+from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.sampling import epoch_plan
 from synergy_kedro.model.training import train_lstm
 from synergy_kedro.pipelines.modelling.nodes import skill_evaluator, training_config
@@ -59,6 +65,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=40)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--fresh", action="store_true", help="start over instead of continuing --out")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -68,7 +75,8 @@ def main() -> None:
     target, periods, features = params["target"], params["periods"], params["features"]
     config = training_config(params["training"], target)
     config = replace(config, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=100_000,
-                     eval_every=args.eval_every, hidden_size=args.hidden or config.hidden_size)
+                     eval_every=args.eval_every, checkpoint_every=args.eval_every,
+                     hidden_size=args.hidden or config.hidden_size)
     sites_of = json.loads((outputs / f"05_model_input/{args.model}/train_sites.json").read_text())
     model_inputs = xr.load_dataset(outputs / "04_feature/model_inputs.nc")
     canonical = xr.load_dataset(outputs / "02_intermediate/canonical.nc")
@@ -84,16 +92,20 @@ def main() -> None:
     print(f"{args.model} of {args.env}: {x.shape[0]} sites, batch {plan.batch_size}, {plan.iterations} updates/epoch, "
           f"{config.optimizer} lr {args.learning_rate or 'default'}, hidden {config.hidden_size}, "
           f"{torch.get_num_threads()} threads, budget {args.minutes} min → {out}", flush=True)
+    checkpoints = CheckpointStore(out.with_name(out.name + ".checkpoint.pt"))
+    if args.fresh:
+        checkpoints.clear()
+    done, minutes_before = _curve_so_far(out, checkpoints)
     started = time.perf_counter()
-    epoch = {"now": 1}  # the epoch in training: the evaluator scores it, then on_epoch_end moves on
-    writer_file = out.open("w", newline="")
-    writer = None
+    epoch = {"now": done + 1}  # the epoch in training: the evaluator scores it, then on_epoch_end moves on
+    writer_file = out.open("a" if done else "w", newline="")
+    writer = csv.DictWriter(writer_file, fieldnames=_columns(out)) if done else None
 
     def record(state: dict) -> dict:
         nonlocal writer
         scores = evaluate(state)
         row = {"epoch": epoch["now"], "updates": epoch["now"] * plan.iterations, **scores,
-               "minutes": round((time.perf_counter() - started) / 60, 2), "optimizer": args.optimizer,
+               "minutes": round(minutes_before + (time.perf_counter() - started) / 60, 2), "optimizer": args.optimizer,
                "learning_rate": args.learning_rate, "hidden_size": config.hidden_size}
         if writer is None:
             writer = csv.DictWriter(writer_file, fieldnames=list(row))
@@ -109,10 +121,36 @@ def main() -> None:
             raise BudgetSpent
 
     try:
-        train_lstm(x, y, config, label=args.model, evaluate=record, on_epoch_end=stop_when_spent)
+        train_lstm(x, y, config, label=args.model, checkpoints=checkpoints, evaluate=record,
+                   on_epoch_end=stop_when_spent)
     except BudgetSpent:
         pass
     writer_file.close()
+
+
+def _curve_so_far(out: Path, checkpoints: CheckpointStore) -> tuple[int, float]:
+    """The last epoch both the checkpoint and ``out`` hold, and the minutes spent on it; (0, 0) to start over.
+
+    Rows scored after the checkpoint's epoch (a kill between scoring and saving) are dropped, so the
+    continued curve has each epoch once.
+    """
+    if not (checkpoints.path.exists() and out.exists()):
+        return 0, 0.0
+    saved = torch.load(checkpoints.path, map_location="cpu", weights_only=False)
+    rows = [row for row in csv.DictReader(out.open()) if int(row["epoch"]) <= int(saved["epoch"])]
+    if not rows:
+        return 0, 0.0
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"continuing {out} after epoch {saved['epoch']} ({len(rows)} scored points kept)", flush=True)
+    return int(saved["epoch"]), float(rows[-1]["minutes"])
+
+
+def _columns(out: Path) -> list[str]:
+    with out.open() as f:
+        return next(csv.reader(f))
 
 
 if __name__ == "__main__":
