@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoints import CheckpointStore
+from .host_memory import keep_freed_memory
 
 #: Scores a model's weights on held-out data → ``{"test_median_RMSE": …}`` (learning curves).
 Evaluator = Callable[[dict[str, torch.Tensor]], dict[str, float]]
@@ -61,6 +62,7 @@ def run_epochs(engine: Engine, epochs: int, *, checkpoints: CheckpointStore | No
 
     A first epoch above ``epochs`` means the checkpoint held a finished model: nothing was trained.
     """
+    keep_freed_memory()  # a step's large buffers are reused, not page-faulted in again (host_memory.py)
     histories: list[list[dict]] = [[] for _ in engine.labels]
     first_epoch = 1
     saved = checkpoints.load(fingerprint, epochs) if checkpoints else None
