@@ -6,7 +6,8 @@ touched its buffers' pages anew: the 45-epoch Caravan run spent 2,028 s in the k
 of user time (742 million minor page faults). With ``mmap`` off and trimming raised, the freed
 blocks stay in the heap and the next step reuses them: 1.47-1.69 s → 0.94-1.01 s per step of the
 global model on one thread, for 0.5 GB more resident memory (``benchmarks/host_memory.py``).
-Only the process that trains is changed (Kedro's ParallelRunner workers each call this), and only
+With two torch threads the gain is smaller (0.95 → 0.68 s): glibc may serve a thread from another
+arena, whose heaps cannot hold such blocks and still map them. Only the process that trains is changed (Kedro's ParallelRunner workers each call this), and only
 on Linux with glibc; ``SYNERGY_KEEP_FREED_MEMORY=0`` leaves the allocator as it is.
 """
 
