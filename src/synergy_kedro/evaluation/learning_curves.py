@@ -11,6 +11,7 @@ epochs. One k-epoch window is a weak test (AdaDelta's skill wanders); the figure
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,29 +124,31 @@ def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequen
 
 
 def _line_colours(histories: Mapping[str, pd.DataFrame], groups: Mapping[str, str] | None) -> dict[str, tuple]:
-    """A colour per model, or per group label in order of first appearance."""
-    palette = colormaps["tab10" if groups else "tab20"]
+    """A colour per model, or per group label (grey for a model without one)."""
     if not groups:
-        return {name: palette(i % 20) for i, name in enumerate(histories)}
-    labels = list(dict.fromkeys(groups[name] for name in histories if name in groups))
-    return {name: palette(labels.index(groups[name]) % 10) if name in groups else "grey" for name in histories}
+        return _by_label(list(histories), {name: name for name in histories}, colormaps["tab20"].colors)
+    colours = _by_label(list(histories), groups, colormaps["tab10"].colors)
+    return {name: colours.get(name, "grey") for name in histories}
 
 
 def _line_styles(histories: Mapping[str, pd.DataFrame], styles: Mapping[str, str] | None) -> dict[str, str]:
-    labels = list(dict.fromkeys(styles[name] for name in histories if name in (styles or {})))
-    return {name: LINE_STYLES[labels.index(styles[name]) % len(LINE_STYLES)]
-            for name in histories if name in (styles or {})}
+    return _by_label(list(histories), styles or {}, LINE_STYLES)
+
+
+def _by_label(names: Sequence[str], label_of: Mapping[str, str], choices: Sequence) -> dict[str, Any]:
+    """Each labelled name → the choice of its label; labels take the choices in order of first appearance."""
+    order = list(dict.fromkeys(label_of[name] for name in names if name in label_of))
+    return {name: choices[order.index(label_of[name]) % len(choices)] for name in names if name in label_of}
 
 
 def _group_legend(colour: Mapping[str, tuple], style: Mapping[str, str], groups: Mapping[str, str] | None,
                   styles: Mapping[str, str] | None) -> tuple[list[Line2D], list[str]]:
     """One legend entry per colour label and per line-style label, each with its model count."""
     handles, labels = [], []
-    for mapping, key in ((groups or {}, "colour"), (styles or {}, "style")):
-        for label in dict.fromkeys(mapping[name] for name in colour if name in mapping):
-            members = [name for name in colour if mapping.get(name) == label]
-            first = members[0]
-            handles.append(Line2D([], [], color=colour[first] if key == "colour" else "black",
-                                  ls=style.get(first, "-") if key == "style" else "-"))
+    for label_of, key in ((groups or {}, "colour"), (styles or {}, "style")):
+        for label in dict.fromkeys(label_of[name] for name in colour if name in label_of):
+            members = [name for name in colour if label_of.get(name) == label]
+            handles.append(Line2D([], [], color=colour[members[0]] if key == "colour" else "black",
+                                  ls=style[members[0]] if key == "style" else "-"))
             labels.append(f"{label} ({len(members)})")
     return handles, labels
