@@ -32,7 +32,7 @@ import torch
 import xarray as xr
 
 from synergy_kedro.model.arrays import input_array, target_array
-from synergy_kedro.model.checkpoints import CheckpointStore
+from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.sampling import epoch_plan
 from synergy_kedro.model.training import train_lstm
 from synergy_kedro.pipelines.modelling.nodes import skill_evaluator, training_config
@@ -95,11 +95,11 @@ def main() -> None:
     checkpoints = CheckpointStore(out.with_name(out.name + ".checkpoint.pt"))
     if args.fresh:
         checkpoints.clear()
-    done, minutes_before = _curve_so_far(out, checkpoints)
+    done, minutes_before, columns = _curve_so_far(out, checkpoints.load(fingerprint(config, x, y)))
     started = time.perf_counter()
     epoch = {"now": done + 1}  # the epoch in training: the evaluator scores it, then on_epoch_end moves on
     writer_file = out.open("a" if done else "w", newline="")
-    writer = csv.DictWriter(writer_file, fieldnames=_columns(out)) if done else None
+    writer = csv.DictWriter(writer_file, fieldnames=columns) if done else None
 
     def record(state: dict) -> dict:
         nonlocal writer
@@ -128,29 +128,27 @@ def main() -> None:
     writer_file.close()
 
 
-def _curve_so_far(out: Path, checkpoints: CheckpointStore) -> tuple[int, float]:
-    """The last epoch both the checkpoint and ``out`` hold, and the minutes spent on it; (0, 0) to start over.
+def _curve_so_far(out: Path, saved: dict | None) -> tuple[int, float, list[str]]:
+    """The last epoch both the checkpoint and ``out`` hold, the minutes spent on it and ``out``'s columns.
 
-    Rows scored after the checkpoint's epoch (a kill between scoring and saving) are dropped, so the
-    continued curve has each epoch once.
+    ``saved`` is the checkpoint as the store loads it: None when there is none or it was made with
+    other data or settings, and then the curve starts over. Rows scored after the checkpoint's epoch
+    (a kill between scoring and saving) are dropped, so the continued curve has each epoch once.
     """
-    if not (checkpoints.path.exists() and out.exists()):
-        return 0, 0.0
-    saved = torch.load(checkpoints.path, map_location="cpu", weights_only=False)
-    rows = [row for row in csv.DictReader(out.open()) if int(row["epoch"]) <= int(saved["epoch"])]
+    if saved is None or not out.exists():
+        return 0, 0.0, []
+    with out.open() as f:
+        reader = csv.DictReader(f)
+        rows = [row for row in reader if int(row["epoch"]) <= int(saved["epoch"])]
+        columns = list(reader.fieldnames or [])
     if not rows:
-        return 0, 0.0
+        return 0, 0.0, []
     with out.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
     print(f"continuing {out} after epoch {saved['epoch']} ({len(rows)} scored points kept)", flush=True)
-    return int(saved["epoch"]), float(rows[-1]["minutes"])
-
-
-def _columns(out: Path) -> list[str]:
-    with out.open() as f:
-        return next(csv.reader(f))
+    return int(saved["epoch"]), float(rows[-1]["minutes"]), columns
 
 
 if __name__ == "__main__":

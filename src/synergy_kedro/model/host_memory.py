@@ -42,5 +42,6 @@ def _switch_allocator() -> bool:
         switched = libc.mallopt(_M_MMAP_MAX, 0) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD) == 1
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to switch
         return False
-    log.debug("glibc keeps freed memory for reuse in process %d (%s=0 turns this off)", os.getpid(), SWITCH)
+    if switched:
+        log.debug("glibc keeps freed memory for reuse in process %d (%s=0 turns this off)", os.getpid(), SWITCH)
     return switched
