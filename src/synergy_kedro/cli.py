@@ -8,13 +8,17 @@ of stack frames; a bug still shows its traceback.
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from kedro.framework.cli.project import run as kedro_run
 
-from synergy_kedro.kedro_glue import interruption
+from synergy_kedro.kedro_glue import interruption, run_folder
 from synergy_kedro.core.errors import ConfigurationError, user_error_in
 
 
@@ -75,3 +79,42 @@ def _run(*args: Any, **kwargs: Any) -> Any:
 
 cli.add_command(click.Command(name="run", params=kedro_run.params, callback=_run, help=kedro_run.help,
                               short_help=kedro_run.short_help, context_settings=kedro_run.context_settings))
+
+
+def procedure_runs(env: str | None, params: str | None, runner: str | None) -> list[tuple[list[str], dict[str, str]]]:
+    """The three ``kedro run`` commands of :func:`compare_procedures` and their extra environment variables.
+
+    The paper run is the environment's own (its folder, its reusable models); the hydrodl run goes
+    to ``<outputs>/procedure_hydrodl`` (:mod:`synergy_kedro.kedro_glue.run_folder`) so the two never
+    share a model or a report.
+    """
+    common = [sys.executable, "-m", "kedro", "run", *(["--env", env] if env else [])]
+    extra = [params] if params else []
+    run_with = [*(["--runner", runner] if runner else [])]
+    return [
+        ([*common, "--pipeline", "global_vs_local", "--params", ",".join([*extra, "training.procedure=paper"]),
+          *run_with], {run_folder.VARIABLE: ""}),
+        ([*common, "--pipeline", "global_vs_local", "--params", ",".join([*extra, "training.procedure=hydrodl"]),
+          *run_with], {run_folder.VARIABLE: "procedure_hydrodl"}),
+        ([*common, "--pipeline", "procedure_comparison", *(["--params", params] if params else [])],
+         {run_folder.VARIABLE: ""}),
+    ]
+
+
+@cli.command("compare-procedures")
+@click.option("--env", "-e", default=None, help="Kedro environment (e.g. smap_hydrodl, caravan).")
+@click.option("--params", default=None, help="Extra parameters for both runs, as for kedro run --params.")
+@click.option("--runner", "-r", default=None, help="Kedro runner of both runs, e.g. ParallelRunner.")
+def compare_procedures(env: str | None, params: str | None, runner: str | None) -> None:
+    """Run global_vs_local under the paper's and hydroDL's training procedures and report them side by side.
+
+    Each step is a plain ``kedro run`` (printed before it starts), so an interrupted comparison
+    resumes by running the command again: finished models are reused. The report goes to
+    ``<outputs>/08_reporting/procedures/``.
+    """
+    for command, variables in procedure_runs(env, params, runner):
+        shown = " ".join(f"{k}={v}" for k, v in variables.items() if v)
+        click.secho("$ " + " ".join([shown, "kedro", *map(shlex.quote, command[3:])]).strip(), fg="cyan", err=True)
+        code = subprocess.call(command, env={**os.environ, **variables})
+        if code:
+            raise SystemExit(code)

@@ -14,7 +14,7 @@ from kedro.pipeline import Pipeline
 
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
-                                     similar_vs_dissimilar)
+                                     procedure_comparison, similar_vs_dissimilar)
 from synergy_kedro.pipelines.modelling.grouped_pipeline import grouped_training
 from synergy_kedro.regions.schemes import scheme_regions
 
@@ -33,6 +33,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "feature_engineering": feature_engineering.pipeline.create_pipeline(),
         "global_vs_local": gvl,
         "similar_vs_dissimilar": svd,
+        "procedure_comparison": procedure_comparison.pipeline.create_pipeline(),
         "__default__": gvl,
     }
 

@@ -4,6 +4,7 @@ import warnings
 
 from synergy_kedro.kedro_glue.hooks import MlflowTrackingHooks, PipelineStructureHooks, RunLockHooks, RunSummaryHooks
 from synergy_kedro.kedro_glue.parallel_threads import ParallelThreadsHooks
+from synergy_kedro.kedro_glue.run_folder import run_folder
 
 # Three warnings every `kedro run` printed before anything useful, all harmless here:
 # - Kedro 1.7's own config loader calls OmegaConf's deprecated register_new_resolver (Kedro's code, not ours);
@@ -20,6 +21,7 @@ _TRACKING = MlflowTrackingHooks()
 HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), RunLockHooks(), _TRACKING, RunSummaryHooks(_TRACKING))
 
 CONFIG_LOADER_ARGS = {
+    "custom_resolvers": {"run_folder": run_folder},
     "base_env": "base",
     "default_run_env": "local",
     # Environments (e.g. conf/paper) override single keys of a parameter block, not whole blocks.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import pandas as pd
 import pytest
+import torch
 import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
@@ -62,3 +66,46 @@ def test_both_experiments_report_beside_the_paper(finished_run):
     svd = (finished_run / "data/smap_hydrodl/08_reporting/similar_vs_dissimilar/paper_comparison.md").read_text()
     assert "## all data" in svd and "## size controlled" in svd
     assert svd.count("| local vs close ") == 2 and f"- `rois`: {rois}" in svd
+
+
+SMAP_FLAGS = ["flag_albedo", "flag_extraOrd", "flag_landcover", "flag_roughness", "flag_vegDense", "flag_waterbody"]
+
+
+@pytest.fixture(scope="module")
+def paper_procedure_run(tmp_path_factory, shared_data):
+    """The issue's check: ``kedro run --env smap_hydrodl --pipeline global_vs_local --params
+    "training.epochs=2,training.eval_every=null"`` (the environment's own hidden size and procedure)."""
+    project = copy_project(tmp_path_factory.mktemp("smap_paper") / "project")
+    catalog = yaml.safe_load((project / "conf/smap_hydrodl/catalog.yml").read_text())
+    catalog["raw_pixels"]["path"] = str(shared_data / "smap_hydrodl_csv")
+    catalog["ecoregion_polygons"]["path"] = str(shared_data / "ecoregions/us_eco_l3_conus_covsimpl_0.005.geojson")
+    (project / "conf/smap_hydrodl/catalog.yml").write_text(yaml.safe_dump(catalog))
+    with inside(project):
+        bootstrap_project(project)
+        with KedroSession.create(project_path=project, env="smap_hydrodl",
+                                 runtime_params={"training": {"epochs": 2, "eval_every": None}}) as session:
+            session.run(pipeline_name="global_vs_local")
+        yield project / "data/smap_hydrodl"
+
+
+def test_every_model_trains_with_batch_100_and_the_papers_updates_per_epoch(paper_procedure_run):
+    """No batch cap; ⌈log 0.01 / log(1 − 100·30/(N·366))⌉ updates per epoch, 1 where 100·30 ≥ N·366."""
+    budget = pd.read_csv(paper_procedure_run / "08_reporting/global_vs_local/budget.csv").set_index("model")
+    assert len(budget) == 15  # the global model and the 14 sub-regions with at least 5 pixels
+    for model, row in budget.iterrows():
+        n_sites = len(json.loads((paper_procedure_run / f"05_model_input/{model}/train_sites.json").read_text())["sites"])
+        p = 100 * 30 / (n_sites * 366)
+        expected = 1 if p >= 1 else math.ceil(math.log(0.01) / math.log(1 - p))
+        assert (row.batch_size, row.updates_per_epoch, row.updates) == (100, expected, 2 * expected), model
+    assert budget.loc["global", "updates_per_epoch"] == 189  # 339 pixels
+
+
+def test_the_six_smap_flags_are_among_the_statics_and_soil_moisture_starts_cold(paper_procedure_run):
+    record = torch.load(paper_procedure_run / "06_models/global/model.pt", weights_only=False)
+    assert record["static"] == ["Bulk", "Capa", "Clay", "NDVI", "Sand", "Silt", *SMAP_FLAGS]
+    assert record["procedure"] == {"name": "paper", "epoch_rule": "paper", "test_start": "cold"}
+    stats = json.loads((paper_procedure_run / "04_feature/normalisation_stats.json").read_text())
+    assert stats["APCP_FORA"]["transform"] == "none"  # precipitation z-scored as it is on the paper's path
+    report = (paper_procedure_run / "08_reporting/global_vs_local/paper_comparison.md").read_text()
+    assert "Trained with the **paper** procedure (epoch rule paper, cold test start" in report
+    assert "Training budgets: the global model 378 updates (189 per epoch × 2 epochs, batch 100)" in report

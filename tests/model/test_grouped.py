@@ -59,21 +59,24 @@ def test_grouped_lstm_matches_nn_lstm_forward_and_backward():
     torch.testing.assert_close(bias.grad, torch.stack([m.bias_hh_l0.grad for m in lstms]))
 
 
-@pytest.mark.parametrize("dropout,method", [(0.0, "weights"), (0.5, "weights"), (0.5, "outputs")])
-def test_grouped_training_equals_training_each_model_alone(dropout, method):
-    """Sites 4, 6, 12 with batch 8: batches 4, 6, 8 (hydroDL's cap) and 35, 35, 53 updates per epoch."""
-    config = replace(CONFIG, dropout=dropout, dropout_method=method, epochs=2)
+@pytest.mark.parametrize("dropout,method,rule,batches,updates", [
+    (0.0, "weights", "capped", [4, 6, 8], [35, 35, 53]), (0.5, "weights", "capped", [4, 6, 8], [35, 35, 53]),
+    (0.5, "outputs", "capped", [4, 6, 8], [35, 35, 53]), (0.5, "weights", "paper", [8, 8, 8], [17, 26, 53])])
+def test_grouped_training_equals_training_each_model_alone(dropout, method, rule, batches, updates):
+    """Sites 4, 6, 12 with batch 8 over 80 days, window 10: hydroDL's cap gives batches 4, 6, 8 and 35, 35, 53
+    updates per epoch; the paper's rule keeps batch 8 and gives 17, 26, 53."""
+    config = replace(CONFIG, dropout=dropout, dropout_method=method, epochs=2, epoch_rule=rule)
     datasets = [_data(n, seed=n) for n in (4, 6, 12)]
     grouped = train_grouped(datasets, config, labels=["a", "b", "c"])
-    assert [int(h["batch_size"].iloc[0]) for _, h in grouped] == [4, 6, 8]
-    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [35, 35, 53]
+    assert [int(h["batch_size"].iloc[0]) for _, h in grouped] == batches
+    assert [int(h["iterations"].iloc[0]) for _, h in grouped] == updates
     for (x, y), result in zip(datasets, grouped):
         _assert_same_model(result, train_lstm(x, y, config), x)
 
 
 def test_the_updates_floor_lifts_the_same_models_grouped_as_alone():
     """Rule: 35, 35, 53 batches per epoch; a floor of 100 over 2 epochs lifts the first two to 50."""
-    config = replace(CONFIG, epochs=2, min_iterations=100)
+    config = replace(CONFIG, epochs=2, min_iterations=100, epoch_rule="capped")
     datasets = [_data(n, seed=n) for n in (4, 6, 12)]
     grouped = train_grouped(datasets, config)
     assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [50, 50, 53]

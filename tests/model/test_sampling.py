@@ -1,6 +1,8 @@
+import logging
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from synergy_kedro.model.sampling import (EpochPlan, effective_batch, epoch_plan, gather_windows, iterations_per_epoch,
@@ -53,3 +55,34 @@ def test_gather_takes_consecutive_days_of_the_drawn_site():
     assert xb.shape == (2, 4, 2) and yb.shape == (2, 4)
     assert torch.equal(yb[0], y[2, 5:9]) and torch.equal(yb[1], y[0, 1:5])
     assert torch.equal(xb[0], x[2, 5:9])
+
+
+@pytest.mark.parametrize("n_sites,updates", [(10, 3), (25, 12), (53, 28), (339, 189)])
+def test_paper_rule_soil_moisture_updates_per_epoch(n_sites, updates):
+    """The paper's soil-moisture code (no batch cap), T 366 days, window 30, batch 100."""
+    plan = epoch_plan(n_sites, 366, 30, 100, epochs=500, rule="paper")
+    assert plan == EpochPlan(batch_size=100, iterations=updates)
+
+
+def test_paper_rule_where_one_batch_covers_the_data_gives_one_update_and_warns(caplog):
+    """8 pixels × 366 days ≤ 100 × 30: their code takes log of a negative number; ours makes 1 update, said."""
+    with caplog.at_level(logging.WARNING, logger="synergy_kedro.model.sampling"):
+        plan = epoch_plan(8, 366, 30, 100, epochs=500, rule="paper", label="local_Q")
+    assert plan == EpochPlan(batch_size=100, iterations=1)
+    assert "local_Q" in caplog.text and "1 update per epoch" in caplog.text
+
+
+def test_paper_rule_streamflow_region_covered_by_one_batch_gets_one_update():
+    """trainBasin: ``if nbatch*rho > ns*nt: nIterEp = 1``; 29 years (10,592 days), 17 basins: 182,500 > 180,064."""
+    assert epoch_plan(17, 10592, 365, 500, epochs=500, rule="paper") == EpochPlan(500, 1)
+    assert epoch_plan(18, 10592, 365, 500, epochs=500, rule="paper").iterations == math.ceil(
+        math.log(0.01) / math.log(1 - 500 * 365 / (18 * 10592)))
+    # hydroDL's cap gives the same small region as many updates per epoch as a large one
+    assert epoch_plan(17, 10592, 365, 500, epochs=500, rule="capped") == EpochPlan(17, 132)
+
+
+def test_capped_rule_is_unchanged_by_the_procedures():
+    for n_sites in (8, 10, 25, 53, 339):
+        assert epoch_plan(n_sites, 366, 30, 100, epochs=500) == epoch_plan(n_sites, 366, 30, 100, epochs=500,
+                                                                          rule="capped")
+    assert epoch_plan(10, 366, 30, 100, epochs=500, rule="capped") == EpochPlan(10, 54)

@@ -33,7 +33,7 @@ def test_training_reduces_the_loss_and_predicts_every_step():
 
 def test_min_iterations_floor_reaches_the_training_loop():
     x, y = _data()  # 6 sites × 80 days, batch 8 capped to 6: p = 60/80, ceil(log 0.01 / log 0.25) = 4 per epoch
-    rule = config(hidden_size=4, dropout=0.0, window=60, batch_size=8, epochs=2, device="cpu")
+    rule = config(hidden_size=4, dropout=0.0, window=60, batch_size=8, epochs=2, device="cpu", epoch_rule="capped")
     _, history = train_lstm(x, y, rule)
     assert history["iterations"].tolist() == [4, 4]
     assert history["batch_size"].tolist() == [6, 6]
@@ -44,7 +44,7 @@ def test_min_iterations_floor_reaches_the_training_loop():
 @pytest.mark.parametrize("key,value", [("epochs", 0), ("epochs", -1), ("hidden_size", 0), ("batch_size", 0),
                                        ("window", 0), ("checkpoint_every", 0), ("dropout", 1.0), ("dropout", -0.1),
                                        ("dropout", 1.5), ("epochs", "abc"), ("dropout_method", "gal"),
-                                       ("min_iterations", 0)])
+                                       ("min_iterations", 0), ("epoch_rule", "uncapped")])
 def test_impossible_training_settings_name_the_parameter(key, value):
     with pytest.raises(ConfigurationError, match=f"training.{key}"):
         config(**{key: value})

@@ -89,6 +89,10 @@ Device = Annotated[str, AfterValidator(_torch_device)]
 
 
 class Training(Block):
+    # paper: as the code that made the paper's figures; hydrodl: as mhpi/hydroDL since 2021 (model/procedures.py).
+    procedure: Literal["paper", "hydrodl"]
+    # null: the procedure's (paper: no batch cap; hydrodl: capped).
+    epoch_rule: Literal["paper", "capped"] | None
     hidden_size: Positive
     dropout: Annotated[float, Field(ge=0, lt=1)]
     dropout_method: Literal["weights", "outputs"]
@@ -134,6 +138,8 @@ class Evaluation(Block):
     min_obs: Positive
     table_metrics: _per_target(list[Literal["NSE", "KGE", "RMSE", "R", "Bias"]])
     convergence_tolerance: _per_target(Annotated[float, Field(gt=0)])
+    # null: the procedure's (paper: cold for soil moisture, warm for streamflow; hydrodl: warm).
+    test_start: Literal["cold", "warm"] | None
 
 
 class VirtualConus(Block):

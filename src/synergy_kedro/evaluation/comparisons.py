@@ -39,7 +39,7 @@ def _score(values: np.ndarray, metric: str) -> np.ndarray:
     return np.abs(values) if HIGHER_IS_BETTER[metric] is None else values
 
 
-def _share_a_better(a: np.ndarray, b: np.ndarray, metric: str) -> float:
+def share_a_better(a: np.ndarray, b: np.ndarray, metric: str) -> float:
     """Fraction of pairs where a is strictly better than b (ties count as not better)."""
     if a.size == 0:
         return np.nan
@@ -85,7 +85,7 @@ def _summary(a: np.ndarray, b: np.ndarray, metric: str, names: tuple[str, str]) 
         f"{metric}_N": int(a.size),
         f"{metric}_median_{name_a}": med_a,
         f"{metric}_median_{name_b}": med_b,
-        f"{metric}_share_{name_a}_better": _share_a_better(a, b, metric),
+        f"{metric}_share_{name_a}_better": share_a_better(a, b, metric),
         f"{metric}_p": wilcoxon_p(_score(a, metric), _score(b, metric)),
     }
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from synergy_kedro.evaluation.budgets import budget_sentence
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER, comparison_markdown
 from synergy_kedro.evaluation.learning_curves import convergence_summary
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
@@ -50,8 +51,9 @@ def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
 
 
 def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target: str, settings: Mapping,
-                           convergence: pd.DataFrame | None = None) -> str:
-    """Markdown: pooled global vs local beside the paper, whether the models converged, seed spread, settings."""
+                           convergence: pd.DataFrame | None = None, budget: pd.DataFrame | None = None,
+                           verdict_budget: pd.DataFrame | None = None) -> str:
+    """Markdown: pooled global vs local beside the paper, the budgets, whether the models converged, seeds, settings."""
     pooled = table.set_index("region").loc["All"]
     paper = GLOBAL_VS_LOCAL.get(target, {})
     metrics = [c.removesuffix("_N") for c in table.columns if c.endswith("_N")]
@@ -72,9 +74,11 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         f"# Global vs local ({target}): this run beside Fang et al. (2022)", "",
         f"The paper's direction (one global model beats one model per region) **{sentence}** on {primary}."
         + _per_seed(seed_table, primary), "",
+        *_budget(budget, settings),
         *_convergence(convergence),
         *_unscored(pooled, metrics),
         _markdown(rows), "",
+        *_owed_to_budget(verdict_budget, primary),
         "Paper values are pooled over CONUS as reported (statistic per metric in "
         "`synergy_kedro.evaluation.paper_results`); ours are medians over this run's test sites.", "",
     ]
@@ -126,6 +130,31 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
                            settings.get("min_sites"))
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]
     return "\n".join(lines)
+
+
+def _budget(budget: pd.DataFrame | None, settings: Mapping) -> list[str]:
+    """The procedure and the updates each side of the verdict had: the paper's rule gives small regions few."""
+    lines = []
+    if settings.get("procedure"):
+        lines.append(f"Trained with the **{settings['procedure']}** procedure (epoch rule "
+                     f"{settings.get('epoch_rule')}, {settings.get('test_start')} test start; docs/procedures.md).")
+    if budget is not None:
+        lines.append(budget_sentence(budget))
+    return [" ".join(lines), ""] if lines else []
+
+
+def _owed_to_budget(table: pd.DataFrame | None, metric: str) -> list[str]:
+    """From the local models' learning curves: the verdict at their first and last scored budgets."""
+    if table is None or table.empty:
+        return []
+    pooled = table[table["model"] == "All"].sort_values("updates")
+    if len(pooled) < 2:
+        return []
+    first, last = pooled.iloc[0], pooled.iloc[-1]
+    return [f"What the verdict owes to the budget (`verdict_vs_budget.csv`, `verdict_vs_budget.png`): against the "
+            f"local models' weights after a median {int(first.updates):,} updates the final global model is better "
+            f"on {metric} at {first.share_global_better:.0%} of sites; after {int(last.updates):,} updates, at "
+            f"{last.share_global_better:.0%}.", ""]
 
 
 def _convergence(table: pd.DataFrame | None) -> list[str]:

@@ -12,6 +12,7 @@ from kedro.framework.hooks import hook_impl
 from synergy_kedro.core.parameters import validate_parameters
 from synergy_kedro.evaluation.run_summary import run_summary
 from synergy_kedro.kedro_glue import structure_config
+from synergy_kedro.kedro_glue.run_folder import run_folder
 from synergy_kedro.kedro_glue.run_lock import RunLock
 from synergy_kedro.kedro_glue.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
 from synergy_kedro.kedro_glue.tracking_models import TrainingData
@@ -47,8 +48,9 @@ class RunLockHooks:
 
     @hook_impl
     def after_context_created(self, context) -> None:
+        # SYNERGY_RUN_FOLDER (settings.run_folder) puts a run's layers 02-08 in a sub-folder, as the catalog does
         outputs = context.config_loader["globals"].get("outputs", "data")
-        self._folder = Path(context.project_path) / outputs
+        self._folder = Path(context.project_path) / outputs / run_folder()
 
     @hook_impl(tryfirst=True)  # before the MLflow parent run exists: a refused run leaves no trace
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:

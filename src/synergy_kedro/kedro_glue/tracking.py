@@ -104,6 +104,7 @@ class RunTracker:
         run = self.client.create_run(self.experiment_id, run_name=name,
                                      start_time=int(started * 1000) if started else None,
                                      tags={"mlflow.parentRunId": self.parent_id, "model": name,
+                                           "procedure": str((model.get("procedure") or {}).get("name")),
                                            "region": str(model.get("region")), "skipped": str(bool(model.get("skipped")))})
         rid = run.info.run_id
         params = {"model": name, "region": model.get("region"), "target": model.get("target"),
@@ -113,6 +114,7 @@ class RunTracker:
                   "fingerprint": model.get("fingerprint"),
                   "inputs.dynamic": model.get("dynamic"), "inputs.static": model.get("static"),
                   **{f"training.{k}": v for k, v in (model.get("config") or {}).items()},
+                  **{f"procedure.{k}": v for k, v in (model.get("procedure") or {}).items()},
                   **{f"design.{k}": v for k, v in (model.get("design") or {}).items()}}
         if model.get("skipped"):
             params["skipped_reason"] = model["skipped"]

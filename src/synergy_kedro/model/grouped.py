@@ -522,7 +522,7 @@ def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: Train
         x_all[offset:offset + n_sites, :n_time] = x
         y_all[offset:offset + n_sites, :n_time] = y
         plan = epoch_plan(n_sites, n_time, window, config.batch_size, config.epochs,
-                          config.iterations_per_epoch, config.min_iterations)
+                          config.iterations_per_epoch, config.min_iterations, rule=config.epoch_rule)
         streams.append(_Stream(np.random.default_rng(seed), gen, n_sites, n_time, offset, plan.iterations,
                                plan.batch_size))
         offset += n_sites

@@ -23,7 +23,7 @@ from .loss import masked_rmse
 from .loop import Evaluator, run_epochs
 from .lstm import HydroLSTM, check_dropout_method
 from .optimizers import OPTIMIZERS, make_optimizer
-from .sampling import epoch_plan, gather_windows, random_windows
+from .sampling import EPOCH_RULES, epoch_plan, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class TrainingConfig:
     min_iterations: int | None = None
     # Score the test period every N epochs (and after the last) for learning curves; None: off.
     eval_every: int | None = None
+    # The training procedure (procedures.py) and the epoch rule it resolved to: paper (no batch cap) or capped.
+    procedure: str = "hydrodl"
+    epoch_rule: str = "capped"
 
     def __post_init__(self) -> None:
         """Reject values that would train nothing or crash deep in torch, naming the parameter."""
@@ -70,6 +73,7 @@ class TrainingConfig:
         _require("dropout", self.dropout,
                  lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1, "a number in [0, 1)")
         check_dropout_method(self.dropout_method)
+        _require("epoch_rule", self.epoch_rule, lambda v: v in EPOCH_RULES, f"one of {', '.join(EPOCH_RULES)}")
         _require("optimizer", self.optimizer, lambda v: v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}")
         _require("learning_rate", self.learning_rate,
                  lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0),
@@ -112,7 +116,8 @@ def train_lstm(
         engine, config.epochs, checkpoints=checkpoints, fingerprint=fingerprint(config, x, y) if checkpoints else "",
         checkpoint_every=config.checkpoint_every, eval_every=config.eval_every,
         evaluators=[evaluate] if evaluate else None, on_epoch_end=on_epoch_end, desc=f"train {label}")
-    log.info("Trained %s: %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f", label,
+    log.info("Trained %s (%s procedure, epoch rule %s): %d sites, batch %d (of %d), %d epochs × %d updates, "
+             "final loss %.4f", label, config.procedure, config.epoch_rule,
              x.shape[0], engine.batch, config.batch_size, config.epochs, engine.steps_per_epoch,
              rows[-1]["loss"] if rows else float("nan"))
     history = pd.DataFrame(rows)
@@ -135,7 +140,7 @@ class _SingleModel:
         self.optimizer = make_optimizer(self.model.parameters(), config.optimizer, config.learning_rate)
         self.xt, self.yt = to_device(x, self.device), to_device(y, self.device)
         plan = epoch_plan(n_sites, n_time, self.window, config.batch_size, config.epochs,
-                          config.iterations_per_epoch, config.min_iterations)
+                          config.iterations_per_epoch, config.min_iterations, rule=config.epoch_rule, label=label)
         self.steps_per_epoch, self.batch = plan.iterations, plan.batch_size
         self.n_sites, self.n_time = n_sites, n_time
         self.observed = np.isfinite(y)  # host copy: batches without observations are skipped without the device

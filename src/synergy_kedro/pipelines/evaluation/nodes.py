@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.regions.experiment_design import PAIRS, SETS
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
 from synergy_kedro.core.parameters import for_target
+from synergy_kedro.model import procedures
 from synergy_kedro.regions.schemes import scheme_regions
 from synergy_kedro.evaluation.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
 
@@ -23,10 +26,14 @@ def _indexed(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_global_vs_local(
-    site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict, global_metrics: pd.DataFrame,
-    *local_metrics: pd.DataFrame,
+    site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict, budget: pd.DataFrame,
+    global_metrics: pd.DataFrame, *local_metrics: pd.DataFrame,
 ) -> tuple[pd.DataFrame, str, Figure]:
-    """Global vs local on the same test sites, per region (A–R by default) and pooled (the paper's Table 2)."""
+    """Global vs local on the same test sites, per region (A–R by default) and pooled (the paper's Table 2).
+
+    ``budget`` (:func:`training_budget`) adds each row's training budget: the global model's
+    updates and batch, and the region's local model's (the "All" row: the local models' median).
+    """
     metrics = list(evaluation["table_metrics"][target])
     glob = _indexed(global_metrics)
     local = pd.concat([_indexed(m) for m in local_metrics if len(m)]) if any(len(m) for m in local_metrics) else glob.iloc[:0]
@@ -35,11 +42,50 @@ def compare_global_vs_local(
     table = paired_comparison(glob, local, region_of_site, metrics, names=("global", "local"),
                               region_order=regions)
     table["test_sites"] = _test_sites(table.index, glob.index, region_of_site)
-    markdown = comparison_markdown(table.drop(columns="test_sites"), pfmt=".1e")
+    table = _with_budget(table, budget)
+    markdown = (comparison_markdown(table.drop(columns=["test_sites", *BUDGET_COLUMNS]), pfmt=".1e") + "\n\n"
+                + budgets.budget_sentence(budget) + "\n")
     log.info("Global vs local (%s), test period:\n%s", target, markdown)
     figure = comparison_figure({"global": glob.loc[glob.index.isin(local.index)], "local": local}, region_of_site,
                                metrics, region_order=regions, title=f"Global vs local: {target}")
     return table.reset_index(), markdown, figure
+
+
+BUDGET_COLUMNS = ["updates_global", "batch_global", "updates_local", "batch_local"]
+
+
+def _with_budget(table: pd.DataFrame, budget: pd.DataFrame) -> pd.DataFrame:
+    """The comparison rows with the updates and effective batch of the two models each row compares."""
+    by_model = budget.set_index("model") if len(budget) else pd.DataFrame(columns=budget.columns).set_index("model")
+    local = by_model[by_model.index != "global"]
+    out = table.copy()
+    glob = by_model.loc["global"] if "global" in by_model.index else None
+    out["updates_global"] = glob["updates"] if glob is not None else np.nan
+    out["batch_global"] = glob["batch_size"] if glob is not None else np.nan
+    for column, key in (("updates_local", "updates"), ("batch_local", "batch_size")):
+        out[column] = [local[key].median() if row == "All" and len(local)
+                       else local[key].get(f"local_{row}", np.nan) for row in out.index]
+    return out
+
+
+def training_budget(*histories: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Each trained model's effective batch, updates per epoch and updates (:mod:`synergy_kedro.evaluation.budgets`)."""
+    return budgets.budget_table(dict(zip(names, histories, strict=True)))
+
+
+def verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame, global_metrics: pd.DataFrame,
+                      *site_curves: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, Figure]:
+    """The final global model against each local model along its learning curve (no extra training).
+
+    ``site_curves`` follow ``names`` (the local models); empty without ``training.eval_every``.
+    """
+    metric = PRIMARY_METRIC.get(target, list(evaluation["table_metrics"][target])[0])
+    table = budgets.verdict_vs_budget(_indexed(global_metrics), dict(zip(names, site_curves, strict=True)), metric)
+    glob = budget.loc[budget["model"] == "global", "updates"]
+    figure = budgets.verdict_vs_budget_figure({"this run": table}, {"this run": float(glob.iloc[0]) if len(glob)
+                                                                    else np.nan}, metric,
+                                              f"Global vs local ({target}): the verdict against the local budget")
+    return table, figure
 
 
 def _test_sites(rows: pd.Index, sites: pd.Index, region_of_site: pd.Series) -> list[int]:
@@ -123,9 +169,11 @@ def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, nam
     return learning_curve_figure(by_name, metrics, f"{title}: {target}", groups, styles), table
 
 
-def _training_settings(training: dict, target: str) -> dict:
+def _training_settings(training: dict, target: str, evaluation: dict | None = None) -> dict:
     """What a report states about how its models were trained."""
-    return {"hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
+    procedure = procedures.for_run(training, evaluation, target)
+    return {"procedure": procedure.name, "epoch_rule": procedure.epoch_rule, "test_start": procedure.test_start,
+            "hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
             "window": for_target(training.get("window"), target),
             "batch_size": for_target(training.get("batch_size"), target),
             "dropout_method": training.get("dropout_method"), "optimizer": training.get("optimizer", "adadelta"),
@@ -135,11 +183,14 @@ def _training_settings(training: dict, target: str) -> dict:
 
 def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table: pd.DataFrame, target: str,
                                  training: dict, periods: dict, ingestion: dict,
-                                 convergence: pd.DataFrame | None = None) -> str:
-    """This run's first experiment beside the paper's numbers, with the settings used and whether models converged."""
+                                 convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
+                                 budget: pd.DataFrame | None = None,
+                                 verdict_budget: pd.DataFrame | None = None) -> str:
+    """This run's first experiment beside the paper's numbers, with the settings used, the budgets and whether models converged."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                **_training_settings(training, target), "seed": training.get("seed")}
-    return global_vs_local_report(global_vs_local_table, seed_table, target, settings, convergence)
+                **_training_settings(training, target, evaluation), "seed": training.get("seed")}
+    return global_vs_local_report(global_vs_local_table, seed_table, target, settings, convergence, budget,
+                                  verdict_budget)
 
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,

@@ -5,7 +5,8 @@ from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespac
 
 from . import map_nodes
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
-                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report)
+                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report, training_budget,
+                    verdict_vs_budget)
 
 
 def learning_curves_node(experiment: str, names: list[str], title: str, groups: dict[str, str] | None = None,
@@ -30,14 +31,22 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
     main seed, the seed table all of them.
     """
     main = [name for name in model_names if "." not in name]
-    local = [f"{name}.site_metrics" for name in main if name != "global"]
+    local_models = [name for name in main if name != "global"]
+    local = [f"{name}.site_metrics" for name in local_models]
     spread = named_partial(seed_variability, names=model_names)
     return Pipeline([
+        node(named_partial(training_budget, names=main), [f"{name}.training_history" for name in main],
+             "global_vs_local_budget", name="global_vs_local_budget"),
         node(compare_global_vs_local,
-             ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global.site_metrics",
-              *local],
+             ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global_vs_local_budget",
+              "global.site_metrics", *local],
              ["global_vs_local_table", "global_vs_local_markdown", "global_vs_local_boxplots"],
              name="compare_global_vs_local"),
+        node(named_partial(verdict_vs_budget, names=local_models),
+             ["params:evaluation", "params:target", "global_vs_local_budget", "global.site_metrics",
+              *(f"{name}.site_curves" for name in local_models)],
+             ["global_vs_local_verdict_vs_budget", "global_vs_local_verdict_vs_budget_figure"],
+             name="global_vs_local_verdict_vs_budget"),
         node(spread, ["site_regions", "params:evaluation", "params:target", "params:partitioning",
                       *(f"{name}.site_metrics" for name in model_names)],
              "global_vs_local_seeds", name="global_vs_local_seed_variability"),
@@ -49,7 +58,8 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
              "global_vs_local_difference_map", name="global_vs_local_difference_map"),
         node(global_vs_local_paper_report,
              ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
-              "params:ingestion", "global_vs_local_convergence"],
+              "params:ingestion", "global_vs_local_convergence", "params:evaluation", "global_vs_local_budget",
+              "global_vs_local_verdict_vs_budget"],
              "global_vs_local_paper_report", name="global_vs_local_paper_report"),
     ])
 

@@ -24,7 +24,7 @@ from synergy_kedro.kedro_glue.named_partial import named_partial
 from .nodes import train_models_grouped
 from .pipeline import SHARED_INPUTS, model_template
 
-GROUP_OUTPUTS = ("model", "training_history")
+GROUP_OUTPUTS = ("model", "training_history", "site_curves")
 
 
 def grouped_training(parameters: Mapping, block: str | None = None) -> bool:

@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.evaluation.metrics import site_metrics
+from synergy_kedro.model import procedures
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.grouped import train_grouped
@@ -22,19 +23,24 @@ from synergy_kedro.core.parameters import for_target
 log = logging.getLogger(__name__)
 
 HISTORY_COLUMNS = ["epoch", "loss", "batch_size", "iterations", "seconds"]
+SITE_CURVE_COLUMNS = ["epoch", "updates", "site"]
+#: A learning curve's per-site value in a history row: ``site:<metric>:<site id>`` (split off by :func:`split_site_curves`).
+SITE_KEY = "site:"
 
 
 def training_config(training: dict, target: str) -> TrainingConfig:
-    """Per-target window and batch size (the paper: 30/100 soil moisture, 365/500 streamflow)."""
+    """Per-target window and batch size (the paper: 30/100 soil moisture, 365/500 streamflow), the procedure's epoch rule."""
     per_target = {k: for_target(v, target) for k, v in training.items()}
-    fields = TrainingConfig.__dataclass_fields__
-    return TrainingConfig(**{k: v for k, v in per_target.items() if k in fields})
+    fields = set(TrainingConfig.__dataclass_fields__) - {"procedure", "epoch_rule"}
+    procedure = procedures.for_run(training, None, target)
+    return TrainingConfig(**{k: v for k, v in per_target.items() if k in fields}, procedure=procedure.name,
+                          epoch_rule=procedure.epoch_rule)
 
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
                 training: dict, checkpoint: CheckpointStore | None = None, canonical_dataset: xr.Dataset | None = None,
                 normalisation_stats: dict | None = None, evaluation: dict | None = None,
-                run_identity: dict | None = None) -> tuple[dict, pd.DataFrame]:
+                run_identity: dict | None = None) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
 
     ``checkpoint`` (the catalog's ``<namespace>.checkpoint``) lets a killed run resume. A seed
@@ -42,30 +48,58 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     ``training.eval_every`` the history also holds the test period's median skill every k epochs
     (:func:`skill_evaluator`; needs the canonical dataset, statistics and evaluation settings).
     ``run_identity`` (the run's ids, put into the catalog by the run's hooks) goes into the record,
-    so the MLflow hooks log only models that this run wrote.
+    so the MLflow hooks log only models that this run wrote. The third output holds the learning
+    curves per site (empty without ``eval_every``): what a verdict owes to the training budget is
+    read from them.
     """
     config = training_config(training, target)
     config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
-    meta = model_record(train_sites, features, target, config, run_identity)
+    test_start = procedures.for_run(training, evaluation, target).test_start
+    meta = model_record(train_sites, features, target, config, run_identity, test_start)
     if train_sites["skipped"]:
-        return {**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS)
+        return ({**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS),
+                pd.DataFrame(columns=SITE_CURVE_COLUMNS))
     x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
     y = target_array(model_inputs, train_sites["sites"], target, periods["train"])
     evaluate = _evaluator(config, model_inputs, canonical_dataset, train_sites, features, target, periods,
-                          normalisation_stats, evaluation)
+                          normalisation_stats, evaluation, test_start)
     started = time.time()
     state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
+    history, curves = split_site_curves(history)
     return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
             "reused": bool(history.attrs.get("reused", False)), "trained": (started, time.time()),
-            "fingerprint": fingerprint(config, x, y)}, history
+            "fingerprint": fingerprint(config, x, y)}, history, curves
+
+
+def split_site_curves(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history without its per-site columns, and those as a long table (epoch, updates so far, site, metrics).
+
+    The per-site values travel in the history rows during training so that a resumed run keeps
+    them (the checkpoint holds the histories); on disk they are a table of their own.
+    """
+    site_columns = [c for c in history.columns if str(c).startswith(SITE_KEY)]
+    slim = history.drop(columns=site_columns)
+    slim.attrs = dict(history.attrs)
+    if not site_columns:
+        return slim, pd.DataFrame(columns=SITE_CURVE_COLUMNS)
+    scored = history[history[site_columns].notna().any(axis=1)]
+    updates = history["iterations"].cumsum().loc[scored.index]
+    long = scored[site_columns].set_axis(pd.MultiIndex.from_tuples(
+        [tuple(str(c).removeprefix(SITE_KEY).split(":", 1)) for c in site_columns], names=["metric", "site"]), axis=1)
+    long = long.assign(epoch=scored["epoch"].to_numpy(), updates=updates.to_numpy()).set_index(["epoch", "updates"])
+    table = long.stack("site", future_stack=True).reset_index()
+    table.columns.name = None
+    return slim, table[[*SITE_CURVE_COLUMNS, *[c for c in table.columns if c not in SITE_CURVE_COLUMNS]]]
 
 
 def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model: dict, train_sites: dict,
                   normalisation_stats: dict, periods: dict) -> xr.Dataset:
-    """Simulate the model's test sites (default: its training sites) from the start of training to the end of the test period; keep the test period.
+    """Simulate the model's test sites (default: its training sites) over the test period.
 
-    Running through the training years warms the LSTM's state up, so the first test days are not
-    a cold start. Output in physical units, with the observations beside the simulation.
+    A warm start runs the LSTM from the start of training, so its state on the first test day has
+    seen the years before (the paper's streamflow test); a cold start (the paper's soil-moisture
+    test, ``master.test`` loading the test range only) runs the test period's inputs alone from a
+    zero state. The record's procedure says which. Output in physical units, observations beside.
     """
     target = model["target"]
     test = slice(*periods["test"])
@@ -75,7 +109,9 @@ def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model
         return xr.Dataset({"obs": empty, "sim": empty}, coords={"site": np.array([], dtype=object), "time": time},
                           attrs={"model": model["model"], "target": target, "skipped": model["skipped"]})
     sites = train_sites.get("test_sites", train_sites["sites"])
-    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, model["dynamic"], model["static"], target, periods)
+    test_start = (model.get("procedure") or {}).get("test_start", "warm")
+    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, model["dynamic"], model["static"], target, periods,
+                          test_start)
     sim = denormalise(predict_lstm(model["state_dict"], x, model["config"]["hidden_size"], model["config"]["device"]),
                       normalisation_stats[target])
     out = xr.Dataset({"obs": obs, "sim": (("site", "time"), sim.astype(np.float32))}, coords=obs.coords)
@@ -85,9 +121,10 @@ def predict_model(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, model
 
 
 def _test_inputs(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str], dynamic: list[str],
-                 static: list[str], target: str, periods: dict) -> tuple[np.ndarray, xr.DataArray]:
-    """Inputs from the start of training to the end of the test period, and the observations over that span."""
-    span = (periods["train"][0], periods["test"][1])
+                 static: list[str], target: str, periods: dict, test_start: str = "warm",
+                 ) -> tuple[np.ndarray, xr.DataArray]:
+    """Inputs from the start of training (warm) or of the test period (cold) to its end, and the observations."""
+    span = (periods["train" if test_start == "warm" else "test"][0], periods["test"][1])
     x = input_array(model_inputs, sites, dynamic, static, span)
     obs = canonical_dataset[target].sel(site=list(sites), time=slice(*span)).transpose("site", "time")
     return x, obs
@@ -95,15 +132,16 @@ def _test_inputs(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites:
 
 def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str], features: dict,
                     target: str, periods: dict, normalisation_stats: dict, evaluation: dict,
-                    config: TrainingConfig) -> Evaluator:
-    """Median test skill of a model's weights on ``sites``, as :func:`predict_model` and :func:`evaluate_model` score it.
+                    config: TrainingConfig, test_start: str = "warm") -> Evaluator:
+    """Test skill of a model's weights on ``sites``, as :func:`predict_model` and :func:`evaluate_model` score it.
 
     Gives ``test_median_<metric>`` for the target's table metrics (RMSE and R for soil moisture,
-    NSE and R for streamflow) and ``test_sites`` (sites scored). The inputs are built once; each
-    call is one forward pass over the span.
+    NSE and R for streamflow), ``test_sites`` (sites scored) and each scored site's values
+    (``site:<metric>:<site>``, split off by :func:`split_site_curves`). The inputs are built once;
+    each call is one forward pass over the span.
     """
     x, obs = _test_inputs(model_inputs, canonical_dataset, sites, features["dynamic"], features["static"], target,
-                          periods)
+                          periods, test_start)
     in_test = (obs["time"] >= np.datetime64(periods["test"][0])).values
     obs_test, names = obs.values[:, in_test], [str(s) for s in obs["site"].values]
     metrics = list(evaluation["table_metrics"][target])
@@ -112,15 +150,17 @@ def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sit
         sim = denormalise(predict_lstm(state, x, config.hidden_size, config.device), normalisation_stats[target])
         table = site_metrics(obs_test, sim[:, in_test], names, min_obs=int(evaluation["min_obs"]))
         scored = table[metrics].notna().all(axis=1)
+        per_site = {f"{SITE_KEY}{m}:{site}": float(value)
+                    for m in metrics for site, value in table.loc[scored, m].items()}
         return {**{f"test_median_{m}": float(table.loc[scored, m].median()) for m in metrics},
-                "test_sites": float(scored.sum())}
+                "test_sites": float(scored.sum()), **per_site}
 
     return evaluate
 
 
 def _evaluator(config: TrainingConfig, model_inputs: xr.Dataset, canonical_dataset: xr.Dataset | None,
                train_sites: dict, features: dict, target: str, periods: dict, normalisation_stats: dict | None,
-               evaluation: dict | None) -> Evaluator | None:
+               evaluation: dict | None, test_start: str = "warm") -> Evaluator | None:
     if not config.eval_every:
         return None
     if canonical_dataset is None or normalisation_stats is None or evaluation is None:
@@ -128,7 +168,7 @@ def _evaluator(config: TrainingConfig, model_inputs: xr.Dataset, canonical_datas
                          "settings passed to the training node.")
     sites = train_sites.get("test_sites", train_sites["sites"])
     return skill_evaluator(model_inputs, canonical_dataset, sites, features, target, periods, normalisation_stats,
-                           evaluation, config)
+                           evaluation, config, test_start)
 
 
 def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
@@ -139,16 +179,18 @@ def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
 
 
 def model_record(train_sites: dict, features: dict, target: str, config: TrainingConfig,
-                 run_identity: dict | None = None) -> dict:
+                 run_identity: dict | None = None, test_start: str = "warm") -> dict:
     """What a trained model's record holds besides its weights (as :func:`train_model` writes it).
 
     ``run`` names the kedro run (session id, MLflow parent run id) that wrote the record; a file on
     disk with another run's ids is an earlier run's output, whatever its modification time.
+    ``procedure`` says how it was trained and is to be tested (cold or warm start).
     """
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
     return {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
             "dynamic": list(features["dynamic"]), "static": list(features["static"]),
             "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"],
+            "procedure": {"name": config.procedure, "epoch_rule": config.epoch_rule, "test_start": test_start},
             "run": dict(run_identity or {})}
 
 
@@ -169,18 +211,20 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
     if len(train_sites) != len(namespaces):
         raise ValueError(f"{len(namespaces)} namespaces but {len(train_sites)} site sets.")
     config = training_config(training, target)
+    test_start = procedures.for_run(training, evaluation, target).test_start
     outputs: dict[str, object] = {}
     pending = []
     for ns, sites in zip(namespaces, train_sites):
         if sites["skipped"]:
-            outputs[f"{ns}.model"], outputs[f"{ns}.training_history"] = train_model(
-                model_inputs, sites, features, target, periods, training, run_identity=run_identity)
+            outputs[f"{ns}.model"], outputs[f"{ns}.training_history"], outputs[f"{ns}.site_curves"] = train_model(
+                model_inputs, sites, features, target, periods, training, evaluation=evaluation,
+                run_identity=run_identity)
             continue
         x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
         y = target_array(model_inputs, sites["sites"], target, periods["train"])
         pending.append((ns, sites, x, y))
     evaluators = [_evaluator(config, model_inputs, canonical_dataset, sites, features, target, periods,
-                             normalisation_stats, evaluation) for _, sites, _, _ in pending]
+                             normalisation_stats, evaluation, test_start) for _, sites, _, _ in pending]
     started = time.time()
     if len(pending) == 1:
         ns, sites, x, y = pending[0]
@@ -192,9 +236,11 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
                                 checkpoints=checkpoint, evaluators=evaluators)
     finished = time.time()
     for (ns, sites, x, y), (state, history) in zip(pending, results):
-        record = model_record(sites, features, target, config, run_identity)
+        record = model_record(sites, features, target, config, run_identity, test_start)
+        history, curves = split_site_curves(history)
         outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
                                   "reused": bool(history.attrs.get("reused", False)),
                                   "trained": (started, finished), "fingerprint": fingerprint(config, x, y)}
         outputs[f"{ns}.training_history"] = history
+        outputs[f"{ns}.site_curves"] = curves
     return outputs

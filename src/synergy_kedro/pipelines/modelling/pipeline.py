@@ -18,7 +18,7 @@ def model_template(training: str = "params:training") -> Pipeline:
         node(train_model,
              ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", training,
               "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation", "run_identity"],
-             ["model", "training_history"], name="train"),
+             ["model", "training_history", "site_curves"], name="train"),
         node(predict_model,
              ["model_inputs", "canonical_dataset", "model", "train_sites", "normalisation_stats", "params:periods"],
              "predictions", name="predict"),
