@@ -30,7 +30,8 @@ def budget_table(histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 
-def _spread(values: pd.Series) -> str:
+def spread(values: pd.Series) -> str:
+    """"1,000" when all equal, else "median 600 (range 100–1,000)"."""
     if values.empty:
         return "–"
     if values.min() == values.max():
@@ -50,8 +51,8 @@ def budget_sentence(budget: pd.DataFrame, reference: str = "global", others: str
         parts.append(f"the {reference} model {int(row.updates):,} updates ({int(row.updates_per_epoch):,} per epoch "
                      f"× {int(row.epochs)} epochs, batch {int(row.batch_size)})")
     if len(rest):
-        parts.append(f"the {len(rest)} {others} {_spread(rest['updates'])} updates "
-                     f"({_spread(rest['updates_per_epoch'])} per epoch, batch {_spread(rest['batch_size'])})")
+        parts.append(f"the {len(rest)} {others} {spread(rest['updates'])} updates "
+                     f"({spread(rest['updates_per_epoch'])} per epoch, batch {spread(rest['batch_size'])})")
     return "Training budgets: " + "; ".join(parts) + "."
 
 
@@ -92,7 +93,8 @@ def verdict_vs_budget(global_metrics: pd.DataFrame, curves: Mapping[str, pd.Data
 
 
 def verdict_vs_budget_figure(tables: Mapping[str, pd.DataFrame], global_updates: Mapping[str, float], metric: str,
-                             title: str) -> Figure:
+                             title: str, reference: str = "the final global model",
+                             others: str = "local models") -> Figure:
     """Share of sites where the final global model is better, against the local models' updates.
 
     ``tables``: :func:`verdict_vs_budget` per label (a procedure, or one run); thin lines are single
@@ -111,13 +113,14 @@ def verdict_vs_budget_figure(tables: Mapping[str, pd.DataFrame], global_updates:
             ax.plot(part["updates"], part["share_global_better"], color=colour, alpha=0.25, lw=0.8)
         pooled = table[table["model"] == "All"]
         ax.plot(pooled["updates"], pooled["share_global_better"], color=colour, lw=2.5,
-                label=f"{label}: all local models (median updates)")
+                label=f"{label}: all {others} (median updates)")
         if label in global_updates and np.isfinite(global_updates[label]):
-            ax.axvline(global_updates[label], color=colour, ls="--", lw=1, label=f"{label}: the global model's updates")
+            ax.axvline(global_updates[label], color=colour, ls="--", lw=1,
+                       label=f"{label}: {reference.removeprefix('the final ')}'s updates (median)")
     ax.axhline(0.5, color="grey", lw=0.8)
     better = "higher" if HIGHER_IS_BETTER.get(metric) else "lower"
-    ax.set_xlabel("updates of the local model (log scale)")
-    ax.set_ylabel(f"share of sites where the final global model is better ({metric}, {better} is better)")
+    ax.set_xlabel(f"updates of the {others.removesuffix('s')} (log scale)")
+    ax.set_ylabel(f"share of sites where {reference} is better ({metric}, {better} is better)")
     ax.set_ylim(0, 1)
     if drawn:
         ax.set_xscale("log")

@@ -105,11 +105,13 @@ def _unscored(pooled: pd.Series, metrics: list[str]) -> list[str]:
 
 
 def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping,
-                                 convergence: pd.DataFrame | None = None) -> str:
-    """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI."""
+                                 convergence: pd.DataFrame | None = None,
+                                 budgets: Mapping[str, str] | None = None) -> str:
+    """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI (``budgets``: a line per variant)."""
     metric = PRIMARY_METRIC.get(target, "RMSE")
     lines = [f"# Similar vs dissimilar ({target}): this run beside Fang et al. (2022)", "",
              "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", "",
+             *_budget(None, settings),
              *_convergence(convergence)]
     for variant, table in tables.items():
         if table.empty:
@@ -125,7 +127,8 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
                 for pair, r in pooled.iterrows()]
         improving = _rois_improving_monotonically(steps, metric)
         lines += [f"## {variant.replace('_', ' ')}", "", _markdown(rows), "",
-                  f"Median {metric} improves at every step in **{improving[0]} of {improving[1]} ROIs**.", ""]
+                  f"Median {metric} improves at every step in **{improving[0]} of {improving[1]} ROIs**.", "",
+                  *([budgets[variant], ""] if budgets and variant in budgets else [])]
     lines += _roi_coverage(tables.get("all_data", pd.DataFrame()), settings.get("rois", []), metric,
                            settings.get("min_sites"))
     lines += ["## Settings", "", *(f"- `{k}`: {v}" for k, v in settings.items()), ""]

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
-from synergy_kedro.regions.experiment_design import PAIRS, SETS
+from synergy_kedro.regions.experiment_design import PAIRS, SETS, namespace
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
 from synergy_kedro.core.parameters import for_target
@@ -88,6 +88,27 @@ def verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame, globa
     return table, figure
 
 
+def similar_vs_dissimilar_verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame,
+                                             *tables: pd.DataFrame, rois: list[str]) -> tuple[pd.DataFrame, Figure]:
+    """Each ROI's final all-data +dissimilar model against its local model along the local model's learning curve.
+
+    ``tables``: the +dissimilar models' site metrics, then the local models' site curves, both in the
+    order of ``rois`` (all-data variant). ROIs' test sites are disjoint, so their references pool.
+    """
+    metric = PRIMARY_METRIC.get(target, list(evaluation["table_metrics"][target])[0])
+    finals, curves = tables[:len(rois)], tables[len(rois):]
+    reference = pd.concat([_indexed(t) for t in finals if len(t)]) if any(len(t) for t in finals) else pd.DataFrame(
+        columns=[metric])
+    named = {namespace("all_data", roi, "local"): curve for roi, curve in zip(rois, curves, strict=True)}
+    table = budgets.verdict_vs_budget(reference, named, metric)
+    largest = budget[budget["model"].str.startswith("sim.all_data.") & budget["model"].str.endswith(".dissimilar")]
+    figure = budgets.verdict_vs_budget_figure(
+        {"all data": table}, {"all data": float(largest["updates"].median()) if len(largest) else np.nan}, metric,
+        f"Similar vs dissimilar ({target}): local models against the final +dissimilar model",
+        reference="the final +dissimilar model", others="local models")
+    return table, figure
+
+
 def _test_sites(rows: pd.Index, sites: pd.Index, region_of_site: pd.Series) -> list[int]:
     """The global model's test sites per row (scored or not), so a report can say how many were left out."""
     counts = region_of_site.reindex(sites).value_counts()
@@ -95,13 +116,14 @@ def _test_sites(rows: pd.Index, sites: pd.Index, region_of_site: pd.Series) -> l
 
 
 def compare_similar_vs_dissimilar(
-    site_regions: pd.DataFrame, evaluation: dict, target: str, similar: dict, *site_metrics: pd.DataFrame,
-    variant: str, namespaces: list[str],
+    site_regions: pd.DataFrame, evaluation: dict, target: str, similar: dict, budget: pd.DataFrame,
+    *site_metrics: pd.DataFrame, variant: str, namespaces: list[str],
 ) -> tuple[pd.DataFrame, str, Figure]:
     """Pairwise Wilcoxon tests between the four training sets, per ROI and pooled (the paper's Tables 3–5).
 
     ``site_metrics`` come in the order of ``namespaces`` (``sim.<variant>.<roi>.<set>``); sets of
     the same name are pooled across ROIs, which is safe because ROIs' test sites are disjoint.
+    ``budget`` (:func:`training_budget` of every namespace) adds the updates and batch of each side.
     """
     metrics = list(evaluation["table_metrics"][target])
     rois = [str(r) for r in similar["rois"][target]]
@@ -120,11 +142,46 @@ def compare_similar_vs_dissimilar(
     l3 = site_regions.set_index("site")["eco_l3"].astype(str)
     roi_of_site = l3[l3.isin(rois)]
     pairs = [p for p in PAIRS if p[0] in per_model and p[1] in per_model]
-    table = pairwise_comparisons(per_model, pairs, roi_of_site, metrics, region_order=rois)
-    markdown = f"## {title}\n\n" + comparison_markdown(table, pfmt=".1e")
+    table = _with_pair_budget(pairwise_comparisons(per_model, pairs, roi_of_site, metrics, region_order=rois),
+                              budget, variant)
+    markdown = (f"## {title}\n\n" + comparison_markdown(table.drop(columns=PAIR_BUDGET_COLUMNS), pfmt=".1e")
+                + "\n\n" + set_budgets(budget, variant) + "\n")
     log.info("%s\n%s", title, markdown)
     figure = comparison_figure(per_model, roi_of_site, metrics, region_order=rois, title=title)
     return table.reset_index(), markdown, figure
+
+
+PAIR_BUDGET_COLUMNS = ["updates_a", "batch_a", "updates_b", "batch_b"]
+
+
+def _with_pair_budget(table: pd.DataFrame, budget: pd.DataFrame, variant: str) -> pd.DataFrame:
+    """Each (pair, ROI) row with the updates and batch of its two models; "All": the medians over the ROIs."""
+    by_model = budget.set_index("model")
+    out = table.copy()
+    for side, column in (("a", 0), ("b", 1)):
+        for key, name in (("updates", f"updates_{side}"), ("batch_size", f"batch_{side}")):
+            values = []
+            for pair, region in out.index:
+                set_name = pair.split(" vs ")[column]
+                if region == "All":
+                    prefix, suffix = f"sim.{variant}.", f".{set_name}"
+                    chosen = by_model[[m.startswith(prefix) and m.endswith(suffix) for m in by_model.index]]
+                    values.append(chosen[key].median() if len(chosen) else np.nan)
+                else:
+                    values.append(by_model[key].get(namespace(variant, str(region), set_name), np.nan))
+            out[name] = values
+    return out
+
+
+def set_budgets(budget: pd.DataFrame, variant: str) -> str:
+    """The updates of each training set's models (median and range over the ROIs), as one line."""
+    parts = []
+    for set_name in SETS:
+        chosen = budget[budget["model"].str.startswith(f"sim.{variant}.") & budget["model"].str.endswith(f".{set_name}")]
+        if len(chosen):
+            parts.append(f"{set_name}: {budgets.spread(chosen['updates'])} updates (batch "
+                         f"{budgets.spread(chosen['batch_size'])})")
+    return "Training budgets per set, over the ROIs: " + ("; ".join(parts) if parts else "no model trained") + "."
 
 
 def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict,
@@ -195,10 +252,13 @@ def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
                                        similar: dict, training: dict, periods: dict, ingestion: dict,
-                                       convergence: pd.DataFrame | None = None) -> str:
+                                       convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
+                                       budget: pd.DataFrame | None = None) -> str:
     """This run's second experiment beside the paper's finding, per variant (``training``: its models' settings)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
                 "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
-                **_training_settings(training, target)}
+                **_training_settings(training, target, evaluation)}
+    budget_lines = ({variant: set_budgets(budget, variant) for variant in ("all_data", "size_controlled")}
+                    if budget is not None else None)
     return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings,
-                                        convergence)
+                                        convergence, budget_lines)

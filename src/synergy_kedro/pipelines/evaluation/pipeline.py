@@ -5,8 +5,8 @@ from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespac
 
 from . import map_nodes
 from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
-                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report, training_budget,
-                    verdict_vs_budget)
+                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report,
+                    similar_vs_dissimilar_verdict_vs_budget, training_budget, verdict_vs_budget)
 
 
 def learning_curves_node(experiment: str, names: list[str], title: str, groups: dict[str, str] | None = None,
@@ -66,14 +66,16 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
 
 def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
     """One comparison per variant (all data / size controlled) over its ROIs' four sets."""
-    nodes = []
+    everything = all_namespaces(rois)
+    nodes = [node(named_partial(training_budget, names=everything), [f"{ns}.training_history" for ns in everything],
+                  "similar_vs_dissimilar_budget", name="similar_vs_dissimilar_budget")]
     for variant in VARIANTS:
-        namespaces = [ns for ns in all_namespaces(rois) if ns.split(".")[1] == variant]
+        namespaces = [ns for ns in everything if ns.split(".")[1] == variant]
         func = named_partial(compare_similar_vs_dissimilar, variant=variant, namespaces=namespaces)
         nodes.append(node(
             func,
             ["site_regions", "params:evaluation", "params:target", "params:similar_vs_dissimilar",
-             *(f"{ns}.site_metrics" for ns in namespaces)],
+             "similar_vs_dissimilar_budget", *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
         roi_map = named_partial(map_nodes.roi_map, variant=variant, namespaces=namespaces)
@@ -88,9 +90,17 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
         "similar_vs_dissimilar", [ns for ns, _, _ in design], "Learning curves, similar vs dissimilar",
         groups={ns: s if s == "local" else f"+{s}" for ns, _, s in design},
         styles={ns: v.replace("_", " ") for ns, v, _ in design}))
+    nodes.append(node(
+        named_partial(similar_vs_dissimilar_verdict_vs_budget, rois=list(rois)),
+        ["params:evaluation", "params:target", "similar_vs_dissimilar_budget",
+         *(f"{namespace('all_data', r, 'dissimilar')}.site_metrics" for r in rois),
+         *(f"{namespace('all_data', r, 'local')}.site_curves" for r in rois)],
+        ["similar_vs_dissimilar_verdict_vs_budget", "similar_vs_dissimilar_verdict_vs_budget_figure"],
+        name="similar_vs_dissimilar_verdict_vs_budget"))
     nodes.append(node(similar_vs_dissimilar_paper_report,
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
                        "params:similar_vs_dissimilar", "similar_vs_dissimilar_training", "params:periods",
-                       "params:ingestion", "similar_vs_dissimilar_convergence"],
+                       "params:ingestion", "similar_vs_dissimilar_convergence", "params:evaluation",
+                       "similar_vs_dissimilar_budget"],
                       "similar_vs_dissimilar_paper_report", name="similar_vs_dissimilar_paper_report"))
     return Pipeline(nodes)
