@@ -35,7 +35,8 @@ from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.sampling import epoch_plan
 from synergy_kedro.model.training import train_lstm
-from synergy_kedro.pipelines.modelling.nodes import skill_evaluator, training_config
+from synergy_kedro.model import procedures
+from synergy_kedro.pipelines.modelling.nodes import SITE_KEY, skill_evaluator, training_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,12 +84,13 @@ def main() -> None:
     stats = json.loads((outputs / "04_feature/normalisation_stats.json").read_text())
     x = input_array(model_inputs, sites_of["sites"], features["dynamic"], features["static"], periods["train"])
     y = target_array(model_inputs, sites_of["sites"], target, periods["train"])
+    test_start = procedures.for_run(params["training"], params["evaluation"], target).test_start
     evaluate = skill_evaluator(model_inputs, canonical, sites_of.get("test_sites", sites_of["sites"]), features,
-                               target, periods, stats, params["evaluation"], config)
+                               target, periods, stats, params["evaluation"], config, test_start)
     out = args.out or REPO / f"data/{args.env}/learning_curves/{args.model}_{args.optimizer}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = epoch_plan(x.shape[0], x.shape[1], min(config.window, x.shape[1]), config.batch_size, 1,
-                      config.iterations_per_epoch, None)
+                      config.iterations_per_epoch, None, rule=config.epoch_rule)
     print(f"{args.model} of {args.env}: {x.shape[0]} sites, batch {plan.batch_size}, {plan.iterations} updates/epoch, "
           f"{config.optimizer} lr {args.learning_rate or 'default'}, hidden {config.hidden_size}, "
           f"{torch.get_num_threads()} threads, budget {args.minutes} min → {out}", flush=True)
@@ -104,7 +106,8 @@ def main() -> None:
     def record(state: dict) -> dict:
         nonlocal writer
         scores = evaluate(state)
-        row = {"epoch": epoch["now"], "updates": epoch["now"] * plan.iterations, **scores,
+        medians = {k: v for k, v in scores.items() if not k.startswith(SITE_KEY)}  # per-site values: not in this CSV
+        row = {"epoch": epoch["now"], "updates": epoch["now"] * plan.iterations, **medians,
                "minutes": round(minutes_before + (time.perf_counter() - started) / 60, 2), "optimizer": args.optimizer,
                "learning_rate": args.learning_rate, "hidden_size": config.hidden_size}
         if writer is None:

@@ -22,7 +22,6 @@ hidden 8, 2 epochs): the test of this script. The pack must stay under 50 MiB to
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 

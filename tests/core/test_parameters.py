@@ -36,7 +36,7 @@ def test_a_misspelt_key_is_refused_with_the_known_keys():
     params = _parameters()
     params["training"]["epoch"] = 3
     message = _error(params)
-    assert "- training.epoch: not a parameter; known keys here: hidden_size, dropout," in message
+    assert "- training.epoch: not a parameter; known keys here: procedure, epoch_rule, hidden_size, dropout," in message
     assert "epochs" in message.split("known keys here:")[1]
 
 
@@ -48,6 +48,8 @@ def test_a_misspelt_key_is_refused_with_the_known_keys():
     ("checkpoint_every", 0, "training.checkpoint_every is 0"),
     ("optimizer", "sgd", "training.optimizer is 'sgd': Input should be 'adadelta' or 'adam'"),
     ("device", "gpu", "training.device: 'gpu' is not a torch device"),
+    ("procedure", "hydroDL", "training.procedure is 'hydroDL': Input should be 'paper' or 'hydrodl'"),
+    ("epoch_rule", "uncapped", "training.epoch_rule is 'uncapped': Input should be 'paper' or 'capped'"),
 ])
 def test_a_bad_training_value_names_key_value_and_what_is_allowed(key, value, expected):
     params = _parameters()
@@ -130,3 +132,16 @@ def test_a_null_in_the_override_is_null_not_inherited():
     params["training"]["eval_every"] = 5
     params["similar_vs_dissimilar"]["training"] = {"epochs": 4, "eval_every": None}
     validate_parameters(params)  # a null override is allowed
+
+
+def test_a_bad_test_start_is_named_with_its_choices():
+    params = _parameters()
+    params["evaluation"]["test_start"] = "hot"
+    assert "evaluation.test_start is 'hot': Input should be 'cold' or 'warm'" in _error(params)
+
+
+@pytest.mark.parametrize("env", ["base", "paper", "smap_hydrodl", "caravan", "camels_us", "smap"])
+def test_the_paper_procedure_is_the_default_everywhere(env):
+    params = validate_parameters(_parameters("local" if env == "base" else env))
+    assert params.training.procedure == "paper" and params.training.epoch_rule is None
+    assert params.evaluation.test_start is None

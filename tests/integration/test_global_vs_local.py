@@ -76,6 +76,9 @@ def test_mlflow_has_one_parent_and_a_nested_run_per_trained_model(finished_run):
     assert child.data.params["region"] == "F" and child.data.params["n_sites"] == "6"
     assert child.data.params["fingerprint"] == record["fingerprint"] and len(record["fingerprint"]) == 64
     assert children["global"].data.params["fingerprint"] != record["fingerprint"]  # other sites, other data
+    # which procedure trained it: conf/base's paper procedure, tested cold for soil moisture
+    assert child.data.tags["procedure"] == "paper" and child.data.params["procedure.test_start"] == "cold"
+    assert child.data.params["training.epoch_rule"] == "paper" == record["procedure"]["epoch_rule"]
     assert [m.step for m in client.get_metric_history(child.info.run_id, "train_loss")] == [1, 2]
     assert "test_median_RMSE" in child.data.metrics
     artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}

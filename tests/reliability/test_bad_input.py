@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
 from synergy_kedro.core.canonical import (
     CanonicalDatasetError,

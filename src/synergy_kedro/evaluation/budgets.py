@@ -94,7 +94,7 @@ def verdict_vs_budget(global_metrics: pd.DataFrame, curves: Mapping[str, pd.Data
 
 def verdict_vs_budget_figure(tables: Mapping[str, pd.DataFrame], global_updates: Mapping[str, float], metric: str,
                              title: str, reference: str = "the final global model",
-                             others: str = "local models") -> Figure:
+                             others: str = "local models", line_label: str = "the global model's updates") -> Figure:
     """Share of sites where the final global model is better, against the local models' updates.
 
     ``tables``: :func:`verdict_vs_budget` per label (a procedure, or one run); thin lines are single
@@ -115,8 +115,7 @@ def verdict_vs_budget_figure(tables: Mapping[str, pd.DataFrame], global_updates:
         ax.plot(pooled["updates"], pooled["share_global_better"], color=colour, lw=2.5,
                 label=f"{label}: all {others} (median updates)")
         if label in global_updates and np.isfinite(global_updates[label]):
-            ax.axvline(global_updates[label], color=colour, ls="--", lw=1,
-                       label=f"{label}: {reference.removeprefix('the final ')}'s updates (median)")
+            ax.axvline(global_updates[label], color=colour, ls="--", lw=1, label=f"{label}: {line_label}")
     ax.axhline(0.5, color="grey", lw=0.8)
     better = "higher" if HIGHER_IS_BETTER.get(metric) else "lower"
     ax.set_xlabel(f"updates of the {others.removesuffix('s')} (log scale)")

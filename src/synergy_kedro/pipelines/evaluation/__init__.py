@@ -1,2 +1,4 @@
 """evaluation pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

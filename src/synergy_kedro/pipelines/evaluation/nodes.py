@@ -105,7 +105,8 @@ def similar_vs_dissimilar_verdict_vs_budget(evaluation: dict, target: str, budge
     figure = budgets.verdict_vs_budget_figure(
         {"all data": table}, {"all data": float(largest["updates"].median()) if len(largest) else np.nan}, metric,
         f"Similar vs dissimilar ({target}): local models against the final +dissimilar model",
-        reference="the final +dissimilar model", others="local models")
+        reference="the final +dissimilar model", others="local models",
+        line_label="the +dissimilar models' updates (median over the ROIs)")
     return table, figure
 
 

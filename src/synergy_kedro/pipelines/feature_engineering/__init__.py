@@ -1,2 +1,4 @@
 """feature engineering pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

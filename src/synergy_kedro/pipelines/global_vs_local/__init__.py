@@ -1,2 +1,4 @@
 """global vs local pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

@@ -1,2 +1,4 @@
 """ingestion pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

@@ -1,2 +1,4 @@
 """modelling pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

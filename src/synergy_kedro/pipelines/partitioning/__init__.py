@@ -1,2 +1,4 @@
 """partitioning pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]

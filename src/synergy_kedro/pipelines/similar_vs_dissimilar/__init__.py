@@ -1,2 +1,4 @@
 """similar vs dissimilar pipeline."""
 from . import pipeline
+
+__all__ = ["pipeline"]
