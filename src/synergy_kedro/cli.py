@@ -49,6 +49,9 @@ def _interrupted() -> None:
     """Let the tracking hooks close the run (Kedro has no hook for KeyboardInterrupt)."""
     from synergy_kedro.settings import HOOKS
 
+    interruption.release_stale_io_locks()  # the hooks read netCDF again
+    interruption.quiet_half_built_file_managers()
+
     for hook in HOOKS:
         if hasattr(hook, "on_interrupt"):
             hook.on_interrupt()
@@ -59,11 +62,13 @@ def _run(*args: Any, **kwargs: Any) -> Any:
     try:
         return kedro_run.callback(*args, **kwargs)
     except KeyboardInterrupt:
+        terminated = interruption.terminated()
         interruption.caught()
         _interrupted()
-        click.secho("\nInterrupted. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
+        cause = "Terminated (SIGTERM)" if terminated else "Interrupted"
+        click.secho(f"\n{cause}. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
                     "same command again to train only the rest.", fg="yellow", err=True)
-        raise SystemExit(130) from None
+        raise SystemExit(143 if terminated else 130) from None
     except Exception as exc:  # noqa: BLE001 - re-raised unless it is a user error
         error = user_error_in(exc) or _choice_error(kwargs)
         if error is None:

@@ -70,3 +70,33 @@ def test_ctrl_c_ends_the_run_killed_and_the_rerun_trains_only_the_rest(tmp_path)
     assert rerun.returncode == 0, stderr[-3000:]
     records = {m: torch.load(models / m / "model.pt", weights_only=False) for m in MODELS}
     assert sorted(m for m, r in records.items() if r["reused"]) == trained  # every model that had finished
+
+
+def test_sigterm_ends_the_run_killed_with_the_finished_models_and_no_lock(tmp_path):
+    """``timeout``, ``docker stop`` and SLURM send SIGTERM: handled as Ctrl-C, said as such, exit 143."""
+    project = copy_project(tmp_path / "project")
+    (project / "conf/local/parameters.yml").write_text(yaml.safe_dump(PARAMS))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
+    # SIGINT left ignored (as for a background job): SIGTERM must not depend on it
+    run = subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    models = project / "data/06_models"
+    deadline = time.monotonic() + 600
+    while not any((models / m / "model.pt").exists() for m in MODELS):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    run.send_signal(signal.SIGSTOP)
+    run.send_signal(signal.SIGTERM)
+    run.send_signal(signal.SIGCONT)
+    _, stderr = run.communicate(timeout=300)
+    assert run.returncode == 143, stderr[-3000:]
+    assert "Terminated (SIGTERM). Finished models are kept" in stderr and "Traceback" not in stderr
+    assert not (project / "data/.kedro_run.lock").exists()
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert parent.info.status == "KILLED"
+    logged = {r.data.tags["model"] for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    assert logged and logged <= {m for m in MODELS if (models / m / "training_history.csv").exists()}

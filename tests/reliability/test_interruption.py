@@ -59,3 +59,36 @@ def test_an_ignored_sigint_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_netcdf_lock_left_held_by_an_interrupt_is_released_for_the_logging(tmp_path):
+    """The interrupt can land between xarray's lock acquire and its ``with`` body; the logging then read forever."""
+    import xarray as xr
+    from xarray.backends import locks
+
+    path = tmp_path / "a.nc"
+    xr.Dataset({"v": ("x", [1.0, 2.0])}).to_netcdf(path)
+    assert locks.HDF5_LOCK.acquire(blocking=False)  # as a KeyboardInterrupt would leave it
+    assert interruption.release_stale_io_locks() == ["HDF5_LOCK"]
+    assert not locks.HDF5_LOCK.locked()
+    assert xr.load_dataset(path)["v"].values.tolist() == [1.0, 2.0]  # would block on the held lock
+    assert interruption.release_stale_io_locks() == []  # nothing held: nothing released
+
+
+def test_only_the_half_built_file_managers_destructor_is_silenced(monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    interruption.quiet_half_built_file_managers()
+
+    class CachingFileManager:  # the name xarray's class has
+        def __del__(self):
+            pass
+
+    sys.unraisablehook(SimpleNamespace(exc_value=AttributeError("_ref_counter"), object=CachingFileManager.__del__))
+    assert seen == []
+    other = SimpleNamespace(exc_value=ValueError("x"), object=CachingFileManager.__del__)
+    sys.unraisablehook(other)
+    assert seen == [other]
