@@ -17,13 +17,19 @@ from tests.kedro_project import copy_project, inside
 TRAINING = {"hidden_size": 8, "epochs": 1, "iterations_per_epoch": 2}
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory, shared_data):
-    project = copy_project(tmp_path_factory.mktemp("smap") / "project")
+def _smap_project(folder, shared_data):
+    """A project copy whose smap_hydrodl catalog reads the shared SMAP database and EPA polygons."""
+    project = copy_project(folder / "project")
     catalog = yaml.safe_load((project / "conf/smap_hydrodl/catalog.yml").read_text())
     catalog["raw_pixels"]["path"] = str(shared_data / "smap_hydrodl_csv")
     catalog["ecoregion_polygons"]["path"] = str(shared_data / "ecoregions/us_eco_l3_conus_covsimpl_0.005.geojson")
     (project / "conf/smap_hydrodl/catalog.yml").write_text(yaml.safe_dump(catalog))
+    return project
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, shared_data):
+    project = _smap_project(tmp_path_factory.mktemp("smap"), shared_data)
     with inside(project):
         bootstrap_project(project)
         with KedroSession.create(project_path=project, env="smap_hydrodl", runtime_params={"training": TRAINING}) as session:
@@ -75,11 +81,7 @@ SMAP_FLAGS = ["flag_albedo", "flag_extraOrd", "flag_landcover", "flag_roughness"
 def paper_procedure_run(tmp_path_factory, shared_data):
     """The issue's check: ``kedro run --env smap_hydrodl --pipeline global_vs_local --params
     "training.epochs=2,training.eval_every=null"`` (the environment's own hidden size and procedure)."""
-    project = copy_project(tmp_path_factory.mktemp("smap_paper") / "project")
-    catalog = yaml.safe_load((project / "conf/smap_hydrodl/catalog.yml").read_text())
-    catalog["raw_pixels"]["path"] = str(shared_data / "smap_hydrodl_csv")
-    catalog["ecoregion_polygons"]["path"] = str(shared_data / "ecoregions/us_eco_l3_conus_covsimpl_0.005.geojson")
-    (project / "conf/smap_hydrodl/catalog.yml").write_text(yaml.safe_dump(catalog))
+    project = _smap_project(tmp_path_factory.mktemp("smap_paper"), shared_data)
     with inside(project):
         bootstrap_project(project)
         with KedroSession.create(project_path=project, env="smap_hydrodl",

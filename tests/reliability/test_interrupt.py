@@ -23,13 +23,34 @@ PARAMS = {
 MODELS = ["global", "local_F", "local_K"]
 
 
-def _start(project) -> subprocess.Popen:
+def _start(project, sigint=signal.SIG_DFL) -> subprocess.Popen:
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
     # A process started in the background inherits an ignored SIGINT, and Python then never raises
-    # KeyboardInterrupt; restore the default so the child behaves as `kedro run` in a terminal.
+    # KeyboardInterrupt; restore the default so the child behaves as `kedro run` in a terminal
+    # (``sigint=SIG_IGN`` keeps it ignored, as for a background job).
     return subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
+
+
+def _signal_after_first_model(run: subprocess.Popen, models, signum: int) -> list[str]:
+    """Send ``signum`` the moment the run's first model is saved; the models finished by then.
+
+    The run is frozen (SIGSTOP) when it saves its first model, so that how fast the machine trains
+    the rest cannot decide the test (on a fast CI runner the run once finished before the signal).
+    The signal is then pending and is the first thing the run sees when it continues. It often
+    lands in a netCDF read, where netCDF4 swallows KeyboardInterrupt (synergy_kedro.kedro_glue.interruption).
+    """
+    deadline = time.monotonic() + 600
+    while not any((models / m / "model.pt").exists() for m in MODELS):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    run.send_signal(signal.SIGSTOP)
+    finished = sorted(m for m in MODELS if (models / m / "model.pt").exists())
+    run.send_signal(signum)
+    run.send_signal(signal.SIGCONT)
+    return finished
 
 
 def test_ctrl_c_ends_the_run_killed_and_the_rerun_trains_only_the_rest(tmp_path):
@@ -37,19 +58,7 @@ def test_ctrl_c_ends_the_run_killed_and_the_rerun_trains_only_the_rest(tmp_path)
     (project / "conf/local/parameters.yml").write_text(yaml.safe_dump(PARAMS))
     run = _start(project)
     models = project / "data/06_models"
-    deadline = time.monotonic() + 600
-    while not any((models / m / "model.pt").exists() for m in MODELS):
-        assert run.poll() is None, run.communicate()[1][-3000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    # Freeze the run the moment its first model is saved, so that how fast the machine trains the
-    # rest cannot decide the test (on a fast CI runner the run once finished before the SIGINT).
-    # The SIGINT is then pending and is the first thing the run sees when it continues. It often
-    # lands in a netCDF read, where netCDF4 swallows KeyboardInterrupt (synergy_kedro.kedro_glue.interruption).
-    run.send_signal(signal.SIGSTOP)
-    finished = sorted(m for m in MODELS if (models / m / "model.pt").exists())
-    run.send_signal(signal.SIGINT)
-    run.send_signal(signal.SIGCONT)
+    finished = _signal_after_first_model(run, models, signal.SIGINT)
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 130, stderr[-3000:]
     assert "Interrupted. Finished models are kept" in stderr and "Traceback" not in stderr
@@ -76,20 +85,9 @@ def test_sigterm_ends_the_run_killed_with_the_finished_models_and_no_lock(tmp_pa
     """``timeout``, ``docker stop`` and SLURM send SIGTERM: handled as Ctrl-C, said as such, exit 143."""
     project = copy_project(tmp_path / "project")
     (project / "conf/local/parameters.yml").write_text(yaml.safe_dump(PARAMS))
-    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
-    # SIGINT left ignored (as for a background job): SIGTERM must not depend on it
-    run = subprocess.Popen([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    run = _start(project, sigint=signal.SIG_IGN)  # SIGINT ignored, as for a background job: SIGTERM must not need it
     models = project / "data/06_models"
-    deadline = time.monotonic() + 600
-    while not any((models / m / "model.pt").exists() for m in MODELS):
-        assert run.poll() is None, run.communicate()[1][-3000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    run.send_signal(signal.SIGSTOP)
-    run.send_signal(signal.SIGTERM)
-    run.send_signal(signal.SIGCONT)
+    _signal_after_first_model(run, models, signal.SIGTERM)
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 143, stderr[-3000:]
     assert "Terminated (SIGTERM). Finished models are kept" in stderr and "Traceback" not in stderr

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from synergy_kedro.evaluation.budgets import verdict_vs_budget_figure
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
-from synergy_kedro.evaluation.reports import PRIMARY_METRIC, verdict
+from synergy_kedro.evaluation.reports import PRIMARY_METRIC, paper_share, paper_value, verdict
 
 PROCEDURE_NOTES = {
     "paper": "as the code that made the paper's figures: no batch cap, a region's updates shrink with its size",
@@ -52,13 +52,11 @@ def procedure_rows(tables: Mapping[str, pd.DataFrame], budgets: Mapping[str, pd.
     paper = GLOBAL_VS_LOCAL.get(target, {})
     for m in metrics:
         if f"{m}_global" in paper:
-            share = paper.get(f"{m}_share_global_better")
             rows.append({"procedure": "Fang et al. (2022)", "metric": m, "sites": "–", "global updates": "–",
                          "global batch": "–", "local updates, median (range)": "–",
-                         "local batch, median (range)": "–",
-                         "median global": f"{paper[f'{m}_global']:.3f} ({paper.get(f'{m}_statistic', '')})",
-                         "median local": f"{paper[f'{m}_local']:.3f} ({paper.get(f'{m}_statistic', '')})",
-                         "global better": "–" if share is None else f"{share:.0%}", "Wilcoxon p": "–"})
+                         "local batch, median (range)": "–", "median global": paper_value(paper, m, "global"),
+                         "median local": paper_value(paper, m, "local"), "global better": paper_share(paper, m),
+                         "Wilcoxon p": "–"})
     return pd.DataFrame(rows)
 
 

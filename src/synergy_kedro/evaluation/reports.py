@@ -64,8 +64,8 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
             "median global": f"{pooled[f'{m}_median_global']:.3f}",
             "median local": f"{pooled[f'{m}_median_local']:.3f}",
             "global better": f"{pooled[f'{m}_share_global_better']:.0%}", "Wilcoxon p": f"{pooled[f'{m}_p']:.1e}",
-            "paper global": _paper(paper, m, "global"), "paper local": _paper(paper, m, "local"),
-            "paper global better": _paper_share(paper, m),
+            "paper global": paper_value(paper, m, "global"), "paper local": paper_value(paper, m, "local"),
+            "paper global better": paper_share(paper, m),
         })
     primary = PRIMARY_METRIC.get(target, metrics[0])
     sentence = verdict(pooled[f"{primary}_share_global_better"], pooled[f"{primary}_p"], "the global model",
@@ -193,12 +193,14 @@ def _seed_markdown(seed_table: pd.DataFrame) -> str:
     return comparison_markdown(indexed, floatfmt=".3f", pfmt=".1e")
 
 
-def _paper(paper: Mapping, metric: str, model: str) -> str:
+def paper_value(paper: Mapping, metric: str, model: str) -> str:
+    """The paper's pooled value of ``metric`` for ``model`` with its statistic, e.g. "0.032 (mean)"; "–" if none."""
     value = paper.get(f"{metric}_{model}")
     return "–" if value is None else f"{value:.3f} ({paper.get(f'{metric}_statistic', '')})"
 
 
-def _paper_share(paper: Mapping, metric: str) -> str:
+def paper_share(paper: Mapping, metric: str) -> str:
+    """The paper's share of sites where the global model is better, e.g. "87%"; "–" if not reported."""
     value = paper.get(f"{metric}_share_global_better")
     return "–" if value is None else f"{value:.0%}"
 

@@ -48,7 +48,7 @@ class RunLockHooks:
 
     @hook_impl
     def after_context_created(self, context) -> None:
-        # SYNERGY_RUN_FOLDER (settings.run_folder) puts a run's layers 02-08 in a sub-folder, as the catalog does
+        # SYNERGY_RUN_FOLDER (kedro_glue/run_folder.py) puts a run's layers 02-08 in a sub-folder, as the catalog does
         outputs = context.config_loader["globals"].get("outputs", "data")
         self._folder = Path(context.project_path) / outputs / run_folder()
 

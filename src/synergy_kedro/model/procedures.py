@@ -27,9 +27,6 @@ class Procedure:
     epoch_rule: str
     test_start: str
 
-    def describe(self) -> str:
-        return f"{self.name} (epoch rule {self.epoch_rule}, {self.test_start} test start)"
-
 
 def resolve(procedure: str, target: str, epoch_rule: str | None = None, test_start: str | None = None) -> Procedure:
     """The procedure's epoch rule and test start for ``target``, with the single keys that override them."""

@@ -56,7 +56,7 @@ BUDGET_COLUMNS = ["updates_global", "batch_global", "updates_local", "batch_loca
 
 def _with_budget(table: pd.DataFrame, budget: pd.DataFrame) -> pd.DataFrame:
     """The comparison rows with the updates and effective batch of the two models each row compares."""
-    by_model = budget.set_index("model") if len(budget) else pd.DataFrame(columns=budget.columns).set_index("model")
+    by_model = budget.set_index("model")
     local = by_model[by_model.index != "global"]
     out = table.copy()
     glob = by_model.loc["global"] if "global" in by_model.index else None
@@ -101,7 +101,7 @@ def similar_vs_dissimilar_verdict_vs_budget(evaluation: dict, target: str, budge
         columns=[metric])
     named = {namespace("all_data", roi, "local"): curve for roi, curve in zip(rois, curves, strict=True)}
     table = budgets.verdict_vs_budget(reference, named, metric)
-    largest = budget[budget["model"].str.startswith("sim.all_data.") & budget["model"].str.endswith(".dissimilar")]
+    largest = _models_of_set(budget, "all_data", "dissimilar")
     figure = budgets.verdict_vs_budget_figure(
         {"all data": table}, {"all data": float(largest["updates"].median()) if len(largest) else np.nan}, metric,
         f"Similar vs dissimilar ({target}): local models against the final +dissimilar model",
@@ -165,8 +165,7 @@ def _with_pair_budget(table: pd.DataFrame, budget: pd.DataFrame, variant: str) -
             for pair, region in out.index:
                 set_name = pair.split(" vs ")[column]
                 if region == "All":
-                    prefix, suffix = f"sim.{variant}.", f".{set_name}"
-                    chosen = by_model[[m.startswith(prefix) and m.endswith(suffix) for m in by_model.index]]
+                    chosen = _models_of_set(budget, variant, set_name)
                     values.append(chosen[key].median() if len(chosen) else np.nan)
                 else:
                     values.append(by_model[key].get(namespace(variant, str(region), set_name), np.nan))
@@ -174,11 +173,16 @@ def _with_pair_budget(table: pd.DataFrame, budget: pd.DataFrame, variant: str) -
     return out
 
 
+def _models_of_set(budget: pd.DataFrame, variant: str, set_name: str) -> pd.DataFrame:
+    """The budget rows of one variant's models of one training set, over the ROIs (:func:`namespace`'s names)."""
+    return budget[budget["model"].str.startswith(f"sim.{variant}.") & budget["model"].str.endswith(f".{set_name}")]
+
+
 def set_budgets(budget: pd.DataFrame, variant: str) -> str:
     """The updates of each training set's models (median and range over the ROIs), as one line."""
     parts = []
     for set_name in SETS:
-        chosen = budget[budget["model"].str.startswith(f"sim.{variant}.") & budget["model"].str.endswith(f".{set_name}")]
+        chosen = _models_of_set(budget, variant, set_name)
         if len(chosen):
             parts.append(f"{set_name}: {budgets.spread(chosen['updates'])} updates (batch "
                          f"{budgets.spread(chosen['batch_size'])})")
