@@ -145,3 +145,14 @@ def test_the_paper_procedure_is_the_default_everywhere(env):
     params = validate_parameters(_parameters("local" if env == "base" else env))
     assert params.training.procedure == "paper" and params.training.epoch_rule is None
     assert params.evaluation.test_start is None
+
+
+def test_value_check_settings_are_checked_by_key():
+    params = _parameters()
+    params["ingestion"]["plausibility"]["bounds"]["prcp"] = [100, 0]
+    params["ingestion"]["plausibility"]["on_implausible"] = "drop"
+    params["features"]["static_missing"] = "zero"
+    message = _error(params)
+    assert "ingestion.plausibility.bounds.prcp: [100.0, 0.0]: the upper bound is below the lower one" in message
+    assert "ingestion.plausibility.on_implausible is 'drop': Input should be 'missing' or 'error'" in message
+    assert "features.static_missing is 'zero': Input should be 'drop', 'mean' or 'error'" in message

@@ -39,8 +39,11 @@ def finished_run(tmp_path_factory, shared_data):
 
 def test_pixels_outside_the_us_polygons_train_no_model(finished_run):
     regions = pd.read_csv(finished_run / "data/smap_hydrodl/03_primary/site_regions.csv", dtype=str)
-    assert len(regions) == 412
-    assert regions["region"].notna().sum() == 339  # 73 pixels lie in Canada or Mexico (data README)
+    assert len(regions) == 411  # of 412: r099c171 (Baja California) has no soil statics and is dropped
+    assert regions["region"].notna().sum() == 339  # 72 further pixels lie in Canada or Mexico (data README)
+    checks = pd.read_csv(finished_run / "data/smap_hydrodl/08_reporting/ingestion_checks.csv", dtype={"site": str})
+    dropped = checks[checks["check"] == "missing_static"]
+    assert set(dropped["site"]) == {"r099c171"} and set(dropped["variable"]) == {"Bulk", "Capa", "Clay", "Sand", "Silt"}
 
 
 def test_table_compares_global_and_local_on_the_papers_subregions(finished_run):

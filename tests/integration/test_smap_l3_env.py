@@ -162,7 +162,7 @@ def write_statics(path, cells: list[tuple[int, int]], rng: np.random.Generator) 
     table = pd.DataFrame({"site": [f"r{r:03d}c{c:03d}" for r, c in cells] + ["r300c300"]})  # + a pixel not in the data
     for name, (lo, hi) in zip(STATICS, [(1.2, 1.6), (0.2, 0.4), (10, 40), (0.3, 0.8), (10, 60), (20, 50)]):
         table[name] = rng.uniform(lo, hi, len(table)).round(3)
-    table.loc[1, "Clay"] = -9999  # hydroDL's missing code
+    table.loc[9, "Clay"] = -9999  # hydroDL's missing code, at r081c229 (region G)
     table["texture"] = "loam"  # a non-numeric column that is not a feature
     table.to_csv(path, index=False)
 
@@ -211,8 +211,10 @@ def site(cell: tuple[int, int]) -> str:
 
 def test_site_regions_are_the_pixel_centres_ecoregions(finished_run):
     regions = pd.read_csv(finished_run / "data/smap/03_primary/site_regions.csv", dtype=str).set_index("site")
-    assert sorted(regions.index) == sorted(site(c) for c in PIXELS)  # the cell south of the bbox is left out
-    assert regions["region"].to_dict() == {site(c): letter for c, letter in PIXELS.items()}
+    # the cell south of the bbox is left out, and r081c229, whose Clay is hydroDL's missing code (static_missing: drop)
+    kept = {site(c): letter for c, letter in PIXELS.items() if site(c) != "r081c229"}
+    assert sorted(regions.index) == sorted(kept)
+    assert regions["region"].to_dict() == kept
     assert regions.loc["r078c223", "eco_l2"] == "9.4" and regions.loc["r078c226", "eco_l2"] == "9.2"
     assert regions["eco_l3"].str.count(r"\.").eq(2).all()
     lat, lon = ease2_latlon(78, 223)
@@ -237,8 +239,11 @@ def test_canonical_dataset_joins_smap_nldas_and_statics(finished_run, smap_files
     assert 285 < float(ds.TMP.mean()) < 300 and ds.TMP.attrs["daily_aggregation"] == "mean"
     assert ds.nldas_cells.min() >= 4 and ds.nldas_cells.max() <= 9  # 2–3 × 2–3 cells of 1/8° per 36 km cell
     statics = pd.read_csv(smap_files["root"] / "smap_statics.csv").set_index("site")
-    np.testing.assert_allclose(ds.Sand.sel(site="r081c229").item(), statics.loc["r081c229", "Sand"], rtol=1e-6)
-    assert np.isnan(ds.Clay.sel(site=site(cells[1])).item())  # −9999 in the csv
+    np.testing.assert_allclose(ds.Sand.sel(site="r080c229").item(), statics.loc["r080c229", "Sand"], rtol=1e-6)
+    assert site(cells[9]) not in ds.site.values  # −9999 Clay in the csv: missing, and the site is dropped
+    checks = pd.read_csv(finished_run / "data/smap/08_reporting/ingestion_checks.csv")
+    assert checks[["check", "variable", "site", "action"]].values.tolist() == [
+        ["missing_static", "Clay", site(cells[9]), "site dropped"]]
     for name in ("APCP", "TMP", "SPFH", "DSWRF", "DLWRF", "UGRD", "VGRD"):
         assert ds[name].dims == ("site", "time") and ds[name].notnull().all()
 
@@ -248,7 +253,7 @@ def test_comparison_table_and_skipped_subregion(finished_run):
             for p in (finished_run / "data/smap/05_model_input").glob("*/train_sites.json")}
     trained = sorted(name for name, s in sets.items() if not s["skipped"])
     assert trained == ["global", "local_I", "local_K"]
-    assert "region G has 2 sites, fewer than partitioning.min_sites=3" in sets["local_G"]["skipped"]
+    assert "region G has 1 sites, fewer than partitioning.min_sites=3" in sets["local_G"]["skipped"]
     table = pd.read_csv(finished_run / "data/smap/08_reporting/global_vs_local/comparison.csv", dtype={"region": str})
     assert list(table["region"]) == [*"ABCDEFGHIJKLMNOPQR", "All"]
     by_region = table.set_index("region")
@@ -260,10 +265,10 @@ def test_comparison_table_and_skipped_subregion(finished_run):
 def test_predictions_are_soil_moisture_over_the_test_period(finished_run):
     with xr.open_dataset(finished_run / "data/smap/07_model_output/global/predictions.nc") as pred:
         pred = pred.load()
-    assert pred.sizes["site"] == 10
+    assert pred.sizes["site"] == 9  # the 10 pixels in the box but r081c229 (no Clay)
     assert str(pred.time.values[0])[:10] == "2015-06-16" and str(pred.time.values[-1])[:10] == "2015-07-31"
     assert pred.sim.notnull().all() and float(pred.sim.min()) > -0.2 and float(pred.sim.max()) < 0.8  # m3/m3, one epoch
     obs = pred.obs.values[np.isfinite(pred.obs.values)]
     assert obs.size > 100 and obs.min() >= 0.05 and obs.max() <= 0.45
     metrics = pd.read_csv(finished_run / "data/smap/07_model_output/global/site_metrics.csv")
-    assert len(metrics) == 10 and metrics["RMSE"].between(0, 0.5).all()
+    assert len(metrics) == 9 and metrics["RMSE"].between(0, 0.5).all()

@@ -19,7 +19,7 @@ def raw():
 
 def _ingest(ds, caplog, **plausibility):
     with caplog.at_level(logging.WARNING):
-        return _finish(ds, FEATURES, "streamflow", PERIODS, "test source", {"plausibility": plausibility})
+        return _finish(ds, FEATURES, "streamflow", PERIODS, "test source", {"plausibility": plausibility})[0]
 
 
 def test_sentinel_codes_become_missing_and_are_counted(raw, caplog):

@@ -5,10 +5,16 @@ sites a model never sees. Skewed variables are first transformed with the paper'
 ``log10(sqrt(x) + 0.1)`` (hydroDL ``transNormbyDic``) so that storm peaks do not dominate the RMSE.
 The fitted statistics are saved and are *required* to predict: predictions are brought back to
 physical units with exactly the numbers used in training.
+
+The mean and std are robust to the odd value that passes ingestion's physical bounds (or a
+variable that has none): values beyond a fence of ``FENCE`` times the 0.1–99.9 percentile range
+on either side of that range are left out of the fit (not out of the data), so one ``1e30`` cannot
+set the scale of a whole input. For real distributions the fence is far outside the data.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,7 +22,10 @@ import xarray as xr
 
 from synergy_kedro.core.errors import ConfigurationError
 
+log = logging.getLogger(__name__)
+
 TRANSFORMS = ("none", "log_sqrt")
+FENCE = 3.0
 
 
 def forward_transform(values: np.ndarray | xr.DataArray, kind: str):
@@ -47,12 +56,27 @@ def fit_statistics(
     stats: dict[str, dict[str, float | str]] = {}
     for name in variables:
         kind = transforms.get(name, "none")
-        values = np.asarray(forward_transform(sub[name].values.astype("float64"), kind))
+        values = _within_fence(np.asarray(forward_transform(sub[name].values.astype("float64"), kind)), name)
         mean, std = float(np.nanmean(values)), float(np.nanstd(values))
         if not np.isfinite(std) or std == 0:
             std = 1.0  # a constant input carries no information; keep it finite rather than divide by 0
         stats[name] = {"transform": kind, "mean": mean, "std": std}
     return stats
+
+
+def _within_fence(values: np.ndarray, name: str) -> np.ndarray:
+    """The finite values inside the fence (module docstring); those outside are counted in the log."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return finite
+    low, high = np.percentile(finite, [0.1, 99.9])
+    reach = FENCE * (high - low)
+    inside = (finite >= low - reach) & (finite <= high + reach)
+    if not inside.all():
+        log.warning("Normalisation of %s: %d extreme value(s) (beyond %.4g..%.4g after the transform) are left out "
+                    "of its mean and std; check the source or ingestion.plausibility.bounds.%s.", name,
+                    int((~inside).sum()), low - reach, high + reach, name)
+    return finite[inside]
 
 
 def normalise(ds: xr.Dataset, stats: Mapping[str, Mapping[str, float | str]]) -> xr.Dataset:

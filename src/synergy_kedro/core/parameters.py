@@ -132,6 +132,8 @@ class Features(Block):
     dynamic: Annotated[list[str], Field(min_length=1)]
     static: list[str]
     transforms: dict[str, Literal["none", "log_sqrt"]]
+    # A site without a static attribute: left out, given the training mean, or an error (sources/missing_statics.py).
+    static_missing: Literal["drop", "mean", "error"]
 
 
 class Evaluation(Block):
@@ -151,10 +153,24 @@ class VirtualConus(Block):
     seed: int
 
 
+def _ordered_bounds(value: list[float | None]) -> list[float | None]:
+    low, high = value
+    if low is not None and high is not None and high < low:
+        raise ValueError(f"[{low}, {high}]: the upper bound is below the lower one")
+    return value
+
+
+Bounds = Annotated[list[float | None], Field(min_length=2, max_length=2), AfterValidator(_ordered_bounds)]
+
+
 class Plausibility(Block):
     max_runoff_ratio: Annotated[float, Field(gt=0)] | None
     drop_implausible: bool
     precipitation: str
+    # Physical bounds by variable name, [low, high] (null: open); values outside become missing (sources/value_checks.py).
+    bounds: dict[str, Bounds]
+    max_share_out_of_range: Annotated[float, Field(ge=0, le=1)]
+    on_implausible: Literal["missing", "error"]
 
 
 class SmapGranules(Block):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from synergy_kedro.evaluation.budgets import budget_sentence
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER, comparison_markdown
+from synergy_kedro.evaluation.data_checks import data_checks_sentence
 from synergy_kedro.evaluation.learning_curves import convergence_summary
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
 
@@ -52,7 +53,7 @@ def verdict(share_a_better: float, p: float, a: str, b: str) -> str:
 
 def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target: str, settings: Mapping,
                            convergence: pd.DataFrame | None = None, budget: pd.DataFrame | None = None,
-                           verdict_budget: pd.DataFrame | None = None) -> str:
+                           verdict_budget: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> str:
     """Markdown: pooled global vs local beside the paper, the budgets, whether the models converged, seeds, settings."""
     pooled = table.set_index("region").loc["All"]
     paper = GLOBAL_VS_LOCAL.get(target, {})
@@ -76,6 +77,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
         + _per_seed(seed_table, primary), "",
         *_budget(budget, settings),
         *_convergence(convergence),
+        *_data_checks(checks),
         *_unscored(pooled, metrics),
         _markdown(rows), "",
         *_owed_to_budget(verdict_budget, primary),
@@ -106,13 +108,15 @@ def _unscored(pooled: pd.Series, metrics: list[str]) -> list[str]:
 
 def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str, settings: Mapping,
                                  convergence: pd.DataFrame | None = None,
-                                 budgets: Mapping[str, str] | None = None) -> str:
+                                 budgets: Mapping[str, str] | None = None,
+                                 checks: pd.DataFrame | None = None) -> str:
     """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI (``budgets``: a line per variant)."""
     metric = PRIMARY_METRIC.get(target, "RMSE")
     lines = [f"# Similar vs dissimilar ({target}): this run beside Fang et al. (2022)", "",
              "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", "",
              *_budget(None, settings),
-             *_convergence(convergence)]
+             *_convergence(convergence),
+             *_data_checks(checks)]
     for variant, table in tables.items():
         if table.empty:
             lines += [f"## {variant}", "", "No models were trained for this variant.", ""]
@@ -158,6 +162,11 @@ def _owed_to_budget(table: pd.DataFrame | None, metric: str) -> list[str]:
             f"local models' weights after a median {int(first.updates):,} updates the final global model is better "
             f"on {metric} at {first.share_global_better:.0%} of sites; after {int(last.updates):,} updates, at "
             f"{last.share_global_better:.0%}.", ""]
+
+
+def _data_checks(checks: pd.DataFrame | None) -> list[str]:
+    sentence = data_checks_sentence(checks)
+    return [sentence, ""] if sentence else []
 
 
 def _convergence(table: pd.DataFrame | None) -> list[str]:

@@ -247,18 +247,20 @@ def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table
                                  training: dict, periods: dict, ingestion: dict,
                                  convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
                                  budget: pd.DataFrame | None = None,
-                                 verdict_budget: pd.DataFrame | None = None) -> str:
+                                 verdict_budget: pd.DataFrame | None = None,
+                                 ingestion_checks: pd.DataFrame | None = None) -> str:
     """This run's first experiment beside the paper's numbers, with the settings used, the budgets and whether models converged."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
                 **_training_settings(training, target, evaluation), "seed": training.get("seed")}
     return global_vs_local_report(global_vs_local_table, seed_table, target, settings, convergence, budget,
-                                  verdict_budget)
+                                  verdict_budget, ingestion_checks)
 
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
                                        similar: dict, training: dict, periods: dict, ingestion: dict,
                                        convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
-                                       budget: pd.DataFrame | None = None) -> str:
+                                       budget: pd.DataFrame | None = None,
+                                       ingestion_checks: pd.DataFrame | None = None) -> str:
     """This run's second experiment beside the paper's finding, per variant (``training``: its models' settings)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
                 "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
@@ -266,4 +268,4 @@ def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: 
     budget_lines = ({variant: set_budgets(budget, variant) for variant in ("all_data", "size_controlled")}
                     if budget is not None else None)
     return similar_vs_dissimilar_report({"all_data": all_data, "size_controlled": size_controlled}, target, settings,
-                                        convergence, budget_lines)
+                                        convergence, budget_lines, ingestion_checks)

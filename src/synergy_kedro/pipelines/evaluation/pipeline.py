@@ -59,7 +59,7 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
         node(global_vs_local_paper_report,
              ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
               "params:ingestion", "global_vs_local_convergence", "params:evaluation", "global_vs_local_budget",
-              "global_vs_local_verdict_vs_budget"],
+              "global_vs_local_verdict_vs_budget", "ingestion_checks"],
              "global_vs_local_paper_report", name="global_vs_local_paper_report"),
     ])
 
@@ -101,6 +101,6 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
                       [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
                        "params:similar_vs_dissimilar", "similar_vs_dissimilar_training", "params:periods",
                        "params:ingestion", "similar_vs_dissimilar_convergence", "params:evaluation",
-                       "similar_vs_dissimilar_budget"],
+                       "similar_vs_dissimilar_budget", "ingestion_checks"],
                       "similar_vs_dissimilar_paper_report", name="similar_vs_dissimilar_paper_report"))
     return Pipeline(nodes)

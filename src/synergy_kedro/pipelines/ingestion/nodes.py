@@ -12,20 +12,25 @@ import xarray as xr
 
 from synergy_kedro.core.canonical import check_periods, drop_sites_without_training_target, validate_canonical
 from synergy_kedro.regions.membership import assign_epa_regions
+from synergy_kedro.sources.missing_statics import handle_missing_statics
 from synergy_kedro.sources.plausibility import check_runoff_ratio, mask_negative_runoff, mask_sentinels
+from synergy_kedro.sources.value_checks import CHECK_COLUMNS, mask_out_of_bounds
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 log = logging.getLogger(__name__)
 
+#: The canonical dataset and the table of what its checks changed (``ingestion_checks``).
+Ingested = tuple[xr.Dataset, pd.DataFrame]
 
-def generate_embedded(ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> xr.Dataset:
+
+def generate_embedded(ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
     """The embedded virtual-CONUS dataset (no download), sized by ``ingestion.virtual_conus``."""
     ds = generate_virtual_conus(**ingestion.get("virtual_conus", {}))
     return _finish(ds, features, target, periods, "virtual_conus", ingestion)
 
 
 def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion_polygons: gpd.GeoDataFrame,
-                  ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> xr.Dataset:
+                  ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
     """Basins (Caravan or CAMELS-US) + GAGES-II columns + EPA codes of the polygon holding each gauge."""
     from synergy_kedro.sources.gages2 import attach_gages2
 
@@ -38,14 +43,14 @@ def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion
 
 
 def ingest_pixels(raw_pixels: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any],
-                  features: dict, target: str, periods: dict) -> xr.Dataset:
+                  features: dict, target: str, periods: dict) -> Ingested:
     """Pixels (SMAP) + EPA codes of the polygon holding each pixel centre."""
     ds = assign_epa_regions(raw_pixels, ecoregion_polygons)
     return _finish(ds, features, target, periods, ingestion.get("source", "pixels"), ingestion)
 
 
 def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], features: dict, target: str,
-                  periods: dict) -> xr.Dataset:
+                  periods: dict) -> Ingested:
     """A canonical dataset packed from another environment's ingestion: checked again, as any source."""
     return _finish(packed_canonical, features, target, periods,
                    f"packed ({packed_canonical.attrs.get('source', '?')})", ingestion)
@@ -53,7 +58,7 @@ def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], featu
 
 def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_layers: xr.Dataset,
                    ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any], features: dict, target: str,
-                   periods: dict) -> xr.Dataset:
+                   periods: dict) -> Ingested:
     """SMAP L3 pixels + NLDAS-2 forcing averaged over each pixel + statics + EPA codes of the pixel centre.
 
     The pixels, forcing and statics are assembled by
@@ -76,16 +81,28 @@ def _log_sites_without_test_target(ds: xr.Dataset, target: str, test_period: Seq
 
 
 def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: str,
-            ingestion: dict[str, Any] | None = None) -> xr.Dataset:
-    """Checks every source goes through: data model, periods, missing-value codes, physical plausibility."""
+            ingestion: dict[str, Any] | None = None) -> Ingested:
+    """Checks every source goes through: data model, periods, missing-value codes, physical plausibility.
+
+    Returns the dataset and one row per site and variable that a check changed, so the run's
+    reports can count them (``ingestion_checks``).
+    """
+    plausibility = (ingestion or {}).get("plausibility") or {}
     validate_canonical(ds, features["dynamic"], features["static"], [target], source=source)
     check_periods(ds, periods, source)
     ds = ds.sel(time=slice(periods["train"][0], periods["test"][1]))  # nothing outside is ever used
-    ds = mask_sentinels(ds, [*features["dynamic"], *features["static"], target], source)
+    variables = [*features["dynamic"], *features["static"], target]
+    ds = mask_sentinels(ds, variables, source)
     if target == "streamflow":
         ds = mask_negative_runoff(ds, target, source)
-        ds = check_runoff_ratio(ds, target, periods["train"], (ingestion or {}).get("plausibility") or {}, source)
+    ds, rows = mask_out_of_bounds(ds, variables, plausibility, source)
+    if target == "streamflow":
+        ds = check_runoff_ratio(ds, target, periods["train"], plausibility, source)
+    ds, missing = handle_missing_statics(ds, features["static"], features.get("static_missing", "drop"), source)
+    before = ds["site"].values
     ds = drop_sites_without_training_target(ds, target, periods["train"])
+    no_target = [{"check": "no_training_target", "variable": target, "site": str(s), "values": 0, "share": 1.0,
+                  "action": "site dropped"} for s in sorted(set(before) - set(ds["site"].values))]
     _log_sites_without_test_target(ds, target, periods["test"], source)
     log.info("Ingested %s: %d sites × %d days", source, ds.sizes["site"], ds.sizes["time"])
-    return ds
+    return ds, pd.DataFrame([*rows, *missing, *no_target], columns=list(CHECK_COLUMNS))

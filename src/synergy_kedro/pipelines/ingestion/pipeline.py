@@ -18,21 +18,22 @@ BASIN_SOURCES = ("caravan", "camels_us")
 PIXEL_SOURCES = ("smap_hydrodl",)
 GRANULE_SOURCES = ("smap",)
 PACKED_SOURCES = ("packed",)
+OUTPUTS = ["canonical_dataset", "ingestion_checks"]
 
 
 def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
     if source == "virtual_conus":
-        return Pipeline([node(generate_embedded, COMMON, "canonical_dataset", name="ingest")])
+        return Pipeline([node(generate_embedded, COMMON, OUTPUTS, name="ingest")])
     if source in BASIN_SOURCES:
         return Pipeline([node(ingest_basins, ["raw_basins", "gages2_tables", "ecoregion_polygons", *COMMON],
-                              "canonical_dataset", name="ingest")])
+                              OUTPUTS, name="ingest")])
     if source in PIXEL_SOURCES:
         return Pipeline([node(ingest_pixels, ["raw_pixels", "ecoregion_polygons", *COMMON],
-                              "canonical_dataset", name="ingest")])
+                              OUTPUTS, name="ingest")])
     if source in GRANULE_SOURCES:
         return Pipeline([node(ingest_smap_l3, ["smap_granules", "nldas_forcing", "static_layers", "ecoregion_polygons",
-                                               *COMMON], "canonical_dataset", name="ingest")])
+                                               *COMMON], OUTPUTS, name="ingest")])
     if source in PACKED_SOURCES:
-        return Pipeline([node(ingest_packed, ["packed_canonical", *COMMON], "canonical_dataset", name="ingest")])
+        return Pipeline([node(ingest_packed, ["packed_canonical", *COMMON], OUTPUTS, name="ingest")])
     raise ConfigurationError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
                              f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES + PACKED_SOURCES)}.")
