@@ -1,7 +1,7 @@
 """Which pipelines exist and what they are made of.
 
 ``global_vs_local`` is the first experiment (ingestion → features → partitioning → one model per
-namespace → comparison), ``similar_vs_dissimilar`` the second. The stages are registered on their
+namespace → comparison), ``similar_vs_dissimilar`` the second, ``ungauged_regions`` the third. The stages are registered on their
 own too, so ``kedro run --pipeline ingestion`` refreshes the cached canonical Dataset alone.
 Which namespaces exist (the scheme's regions, the ROIs) and whether models train grouped comes
 from the run's parameters, read here once (:mod:`synergy_kedro.kedro_glue.structure_config`) and passed
@@ -14,7 +14,7 @@ from kedro.pipeline import Pipeline
 
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
-                                     procedure_comparison, similar_vs_dissimilar)
+                                     procedure_comparison, similar_vs_dissimilar, ungauged_regions)
 from synergy_kedro.pipelines.modelling.grouped_pipeline import grouped_training
 from synergy_kedro.regions.schemes import scheme_regions
 
@@ -25,6 +25,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     repeats = int((params.get("global_vs_local") or {}).get("seed_repeats", 1))
     gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source,
                                                    grouped=grouped_training(params), seed_repeats=repeats)
+    ungauged = ungauged_regions.pipeline.create_pipeline(
+        scheme_regions(params.get("partitioning", {})), source, grouped=grouped_training(params),
+        folds=(params.get("ungauged_regions") or {}).get("folds"), seed_repeats=repeats)
     svd = similar_vs_dissimilar.pipeline.create_pipeline(
         configured_rois(params), source, grouped=grouped_training(params, block="similar_vs_dissimilar"))
     return {
@@ -33,6 +36,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "feature_engineering": feature_engineering.pipeline.create_pipeline(),
         "global_vs_local": gvl,
         "similar_vs_dissimilar": svd,
+        "ungauged_regions": ungauged,
         "procedure_comparison": procedure_comparison.pipeline.create_pipeline(),
         "__default__": gvl,
     }

@@ -33,7 +33,7 @@ def test_drop_leaves_the_sites_out_and_names_them_with_the_attribute(raw, caplog
     a, b = str(raw.site.values[4]), str(raw.site.values[6])
     assert a not in out.site.values and b not in out.site.values
     assert out.sizes["site"] == raw.sizes["site"] - 2
-    assert f"2 site(s) lack static attribute(s) and are left out" in caplog.text
+    assert "2 site(s) lack static attribute(s) and are left out" in caplog.text
     assert f"{a} (area)" in caplog.text and f"{b} (slope)" in caplog.text
     missing = checks[checks["check"] == "missing_static"]
     assert sorted(zip(missing["site"], missing["variable"])) == sorted([(a, "area"), (b, "slope")])

@@ -206,6 +206,11 @@ class GlobalVsLocal(Block):
     seed_repeats: Positive
 
 
+class UngaugedRegions(Block):
+    # Groups of regions held out together (null: one region at a time); regions/ungauged_design.py.
+    folds: Annotated[int, Field(ge=2)] | None
+
+
 class SimilarVsDissimilar(Block):
     rois: dict[Target, list[str]]
     min_sites: Positive
@@ -224,6 +229,7 @@ class Parameters(Block):
     partitioning: Partitioning
     global_vs_local: GlobalVsLocal
     similar_vs_dissimilar: SimilarVsDissimilar
+    ungauged_regions: UngaugedRegions
     # --params packed_file=… (read by the catalog's packed_canonical for ingestion.source: packed).
     packed_file: str | None = None
 

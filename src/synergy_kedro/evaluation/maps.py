@@ -223,16 +223,17 @@ def sites_map(sites: pd.DataFrame, polygons: gpd.GeoDataFrame | None, footprint_
     return fig
 
 
-def improvement_text(metric: str) -> tuple[str, str]:
-    """How the global model's improvement in ``metric`` is computed, and what a positive value means."""
+def improvement_text(metric: str, names: tuple[str, str] = ("global", "local")) -> tuple[str, str]:
+    """How model a's improvement over model b in ``metric`` is computed, and what a positive value means."""
+    a, b = names
     higher = HIGHER_IS_BETTER.get(metric, True)
     if higher is None:
-        formula = f"|{metric} local| − |{metric} global|"
+        formula = f"|{metric} {b}| − |{metric} {a}|"
     elif higher:
-        formula = f"{metric} global − {metric} local"
+        formula = f"{metric} {a} − {metric} {b}"
     else:
-        formula = f"{metric} local − {metric} global"
-    return formula, "> 0 (blue): global model better; < 0 (red): local model better"
+        formula = f"{metric} {b} − {metric} {a}"
+    return formula, f"> 0 (blue): {a} model better; < 0 (red): {b} model better"
 
 
 def centred_norm(values: np.ndarray, quantile: float = 0.95) -> tuple[CenteredNorm, str]:
@@ -255,7 +256,7 @@ def centred_norm(values: np.ndarray, quantile: float = 0.95) -> tuple[CenteredNo
 
 
 def difference_map(sites: pd.DataFrame, improvement: pd.Series, metric: str, polygons: gpd.GeoDataFrame | None,
-                   footprint_m: float | None, title: str) -> Figure:
+                   footprint_m: float | None, title: str, names: tuple[str, str] = ("global", "local")) -> Figure:
     """The global model's improvement over the local model at each paired site, on a diverging scale centred on 0.
 
     ``improvement`` (index = paired site) is signed so that > 0 means the global model is better
@@ -281,20 +282,21 @@ def difference_map(sites: pd.DataFrame, improvement: pd.Series, metric: str, pol
     mappable = draw_sites(ax, xy.loc[computable.index], footprint_m, gid="improvement",
                           values=computable.to_numpy(float), cmap="RdBu", norm=norm,
                           edgecolor="#424242" if not footprint_m else "none", linewidth=0.3, zorder=4)
-    formula, meaning = improvement_text(metric)
+    a, b = names
+    formula, meaning = improvement_text(metric, names)
     colourbar = fig.colorbar(mappable, ax=ax, shrink=0.7, extend=extend, pad=0.01)
-    colourbar.set_label(f"improvement by the global model: {formula}\n{meaning}")
+    colourbar.set_label(f"improvement by the {a} model: {formula}\n{meaning}")
     n_better = int((computable > 0).sum())
     n_worse = int((computable < 0).sum())
     handles = [
-        marker_handle(footprint_m, f"global better ({n_better})", colormaps["RdBu"](0.85)),
-        marker_handle(footprint_m, f"local better ({n_worse})", colormaps["RdBu"](0.15)),
+        marker_handle(footprint_m, f"{a} better ({n_better})", colormaps["RdBu"](0.85)),
+        marker_handle(footprint_m, f"{b} better ({n_worse})", colormaps["RdBu"](0.15)),
         marker_handle(footprint_m, f"not computable, NaN {metric} ({len(not_computable)})", "none", "#757575"),
-        marker_handle(footprint_m, f"no local model ({len(unpaired)})", "#e0e0e0"),
+        marker_handle(footprint_m, f"no {b} model ({len(unpaired)})", "#e0e0e0"),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize="small", framealpha=0.9)
     frame(ax, xy, shapes)
-    ax.set_title(f"{title}\nimprovement by the global model in {metric} ({formula}; blue: global better), "
+    ax.set_title(f"{title}\nimprovement by the {a} model in {metric} ({formula}; blue: {a} better), "
                  f"{len(computable)} paired {'pixels' if footprint_m else 'sites'}", fontsize="medium")
     if shapes is None:
         _no_polygons_note(fig)

@@ -46,15 +46,18 @@ def global_improvement(global_metrics: pd.DataFrame, local_metrics: pd.DataFrame
     |local| − |global| for a signed metric (Bias). NaN where either model has no value. Index =
     the local models' sites (the pairs of the comparison table).
     """
-    glob = _indexed(global_metrics)[metric].astype(float)
-    local = _indexed(local_metrics)[metric].astype(float)
-    glob = glob.reindex(local.index)
+    return improvement(global_metrics, local_metrics, metric).rename(f"{metric}_improvement_by_global")
+
+
+def improvement(a_metrics: pd.DataFrame, b_metrics: pd.DataFrame, metric: str) -> pd.Series:
+    """Per site of ``b_metrics``: how much better model a is in ``metric`` (> 0: a better; NaN: not paired)."""
+    a = _indexed(a_metrics)[metric].astype(float)
+    b = _indexed(b_metrics)[metric].astype(float)
+    a = a.reindex(b.index)
     higher = HIGHER_IS_BETTER.get(metric, True)
     if higher is None:
-        diff = local.abs() - glob.abs()
-    else:
-        diff = glob - local if higher else local - glob
-    return diff.rename(f"{metric}_improvement_by_global")
+        return b.abs() - a.abs()
+    return a - b if higher else b - a
 
 
 def difference_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
@@ -67,6 +70,19 @@ def difference_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
     improvement = global_improvement(global_metrics, local, metric)
     return maps.difference_map(_sites(site_regions), improvement, metric, ecoregion_polygons,
                                maps.footprint_of(target), f"Global vs local: {target}")
+
+
+def heldout_vs_donor_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
+                         ecoregion_polygons: gpd.GeoDataFrame | None, donor_metrics: pd.DataFrame,
+                         *heldout_metrics: pd.DataFrame) -> Figure:
+    """Per site of a region treated as ungauged: the held-out model's improvement over the donor's local model."""
+    metric = main_metric(evaluation, target)
+    tables = [_indexed(m) for m in heldout_metrics if len(m)]
+    heldout = pd.concat(tables) if tables else _indexed(donor_metrics).iloc[:0]
+    donor = _indexed(donor_metrics)
+    gain = improvement(heldout, donor, metric) if len(donor) else pd.Series(dtype=float)
+    return maps.difference_map(_sites(site_regions), gain, metric, ecoregion_polygons, maps.footprint_of(target),
+                               f"Ungauged regions: {target}", names=("held-out", "donor"))
 
 
 def roi_sets(records: dict[str, dict], variant: str,

@@ -1,0 +1,4 @@
+"""ungauged regions pipeline."""
+from . import pipeline
+
+__all__ = ["pipeline"]
