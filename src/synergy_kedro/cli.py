@@ -52,9 +52,14 @@ def _interrupted() -> None:
     interruption.release_stale_io_locks()  # the hooks read netCDF again
     interruption.quiet_half_built_file_managers()
 
-    for hook in HOOKS:
+    # last registered first, as pluggy calls hooks: the tracking hooks log and close the run before the
+    # lock is released; one that fails must not keep the next from running (the lock above all)
+    for hook in reversed(HOOKS):
         if hasattr(hook, "on_interrupt"):
-            hook.on_interrupt()
+            try:
+                hook.on_interrupt()
+            except Exception as exc:  # noqa: BLE001 - the interruption is what the user must see
+                click.secho(f"{type(hook).__name__} could not clean up after the interruption: {exc}", err=True)
 
 
 def _run(*args: Any, **kwargs: Any) -> Any:

@@ -17,8 +17,9 @@ warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is depreca
 warnings.filterwarnings("ignore", message=r"One or more dataset names contain '\.' characters", category=UserWarning)
 warnings.filterwarnings("ignore", message=r"Option '--pipeline' is deprecated", category=DeprecationWarning)
 
-_TRACKING = MlflowTrackingHooks()
-HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), RunLockHooks(), _TRACKING, RunSummaryHooks(_TRACKING))
+_LOCK = RunLockHooks()
+_TRACKING = MlflowTrackingHooks(_LOCK)  # records its parent run in the lock; closes a dead run's; releases on failure
+HOOKS = (PipelineStructureHooks(), ParallelThreadsHooks(), _LOCK, _TRACKING, RunSummaryHooks(_TRACKING))
 
 CONFIG_LOADER_ARGS = {
     "custom_resolvers": {"run_folder": run_folder},

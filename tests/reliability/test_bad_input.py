@@ -113,8 +113,7 @@ def test_a_read_only_mlflow_database_is_named_before_anything_runs(tmp_path):
     try:
         subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
         tracker = RunTracker(f"sqlite:///{folder}/mlflow.db", "synergy_kedro", None)  # reading still works
-        with pytest.raises(TrackingUnavailableError, match=r"mlflow.db cannot be used .*If it is read-only, make it "
-                                                           r"writable"):
+        with pytest.raises(TrackingUnavailableError, match=r"mlflow.db is read-only: make it writable \(chmod u\+w"):
             tracker.start("run", {}, {})
     finally:
         subprocess.run(["umount", "--lazy", str(folder)], check=True)

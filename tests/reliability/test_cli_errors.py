@@ -78,3 +78,10 @@ def test_a_finished_run_ends_with_the_verdict_the_reports_and_the_mlflow_command
     console = done.stdout + done.stderr
     assert "register_new_resolver" not in console and "contain '.' characters" not in console  # a quiet console
     assert "deprecated" not in console.lower()
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    # the environment the run read (Kedro's default_run_env), not "None"
+    (finished,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags and r.info.status == "FINISHED"]
+    assert finished.data.tags["kedro_env"] == "local"

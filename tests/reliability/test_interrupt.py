@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,8 +24,8 @@ PARAMS = {
 MODELS = ["global", "local_F", "local_K"]
 
 
-def _start(project, sigint=signal.SIG_DFL) -> subprocess.Popen:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
+def _start(project, sigint=signal.SIG_DFL, columns: int | None = None) -> subprocess.Popen:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project), **({"COLUMNS": str(columns)} if columns else {})}
     # A process started in the background inherits an ignored SIGINT, and Python then never raises
     # KeyboardInterrupt; restore the default so the child behaves as `kedro run` in a terminal
     # (``sigint=SIG_IGN`` keeps it ignored, as for a background job).
@@ -98,3 +99,44 @@ def test_sigterm_ends_the_run_killed_with_the_finished_models_and_no_lock(tmp_pa
     assert parent.info.status == "KILLED"
     logged = {r.data.tags["model"] for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
     assert logged and logged <= {m for m in MODELS if (models / m / "training_history.csv").exists()}
+
+
+def test_the_run_after_a_kill_9_closes_the_dead_runs_mlflow_run_with_its_finished_models(tmp_path):
+    """``kill -9`` (or a machine that dies) gives the run no chance to close its parent run: the next one does."""
+    project = copy_project(tmp_path / "project")
+    quick = {**PARAMS, "training": {**PARAMS["training"], "epochs": 6, "iterations_per_epoch": 2}}
+    (project / "conf/local/parameters.yml").write_text(yaml.safe_dump(quick))
+    run = _start(project)
+    models = project / "data/06_models"
+    deadline = time.monotonic() + 600
+    # the training node's last output: its model and history are whole (a kill between them is resume's case)
+    while not any((models / m / "site_curves.csv").exists() for m in MODELS):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    run.kill()
+    run.communicate(timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    lock = json.loads((project / "data/.kedro_run.lock").read_text())
+    dead_id = lock["mlflow_run_id"]
+    assert lock["pid"] == run.pid and lock["tracking_uri"] == tracking_uri(project)
+    records = {m: torch.load(models / m / "model.pt", weights_only=False) for m in MODELS
+               if (models / m / "model.pt").exists() and (models / m / "training_history.csv").exists()}
+    finished = sorted(m for m, r in records.items()
+                      if r.get("state_dict") is not None and r["run"]["mlflow_run_id"] == dead_id)
+    assert finished  # the kill came after the first model was saved
+
+    rerun = _start(project, columns=1000)  # wide: the log line is checked whole
+    stdout, stderr = rerun.communicate(timeout=900)
+    assert rerun.returncode == 0, stderr[-3000:]
+    assert (f"Closed MLflow run {dead_id} of the run that died (PID {run.pid}, started {lock['started']}): marked "
+            f"KILLED with its {len(finished)} finished model(s)") in stdout + stderr  # Kedro logs to stdout
+
+    client = MlflowClient(tracking_uri=tracking_uri(project))
+    runs = client.search_runs([client.get_experiment_by_name("synergy_kedro").experiment_id])
+    parents = {r.info.run_id: r for r in runs if "mlflow.parentRunId" not in r.data.tags}
+    assert parents[dead_id].info.status == "KILLED"
+    assert sorted(r.data.tags["model"] for r in runs if r.data.tags.get("mlflow.parentRunId") == dead_id) == finished
+    (new,) = [r for i, r in parents.items() if i != dead_id]
+    assert new.info.status == "FINISHED" and new.data.tags["kedro_env"] == "local"  # the default run env, not None
+    assert not (project / "data/.kedro_run.lock").exists()

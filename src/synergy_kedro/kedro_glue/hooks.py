@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from kedro.framework.hooks import hook_impl
+from mlflow.exceptions import MlflowException
 
 from synergy_kedro.core.parameters import validate_parameters
 from synergy_kedro.evaluation.run_summary import run_summary
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.kedro_glue.run_folder import run_folder
 from synergy_kedro.kedro_glue.run_lock import RunLock
-from synergy_kedro.kedro_glue.tracking import RunTracker, git_sha, model_namespaces, resolve_tracking_uri
+from synergy_kedro.kedro_glue.tracking import (RunTracker, TrackingUnavailableError, git_sha, model_namespaces,
+                                               one_line, quiet_store_logs, resolve_tracking_uri, store_problem,
+                                               store_unavailable)
 from synergy_kedro.kedro_glue.tracking_models import TrainingData
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,16 @@ class RunLockHooks:
         self._lock = RunLock(self._folder)
         self._lock.acquire()
 
+    @property
+    def taken_over(self) -> dict[str, Any] | None:
+        """The lock record of the dead run whose lock this run took over (None if the folder was free)."""
+        return self._lock.taken_over if self._lock else None
+
+    def record(self, **fields: Any) -> None:
+        """Add ``fields`` to the held lock's record (the MLflow parent run, so a later run can close it)."""
+        if self._lock:
+            self._lock.record(**fields)
+
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
         self.on_interrupt()
@@ -75,12 +89,19 @@ class MlflowTrackingHooks:
     """Parent run at pipeline start; nested runs and reports at the end, or at a failure.
 
     Logging what was persisted at the end (or on error, before marking the parent FAILED) means an
-    interrupted run still shows every model that finished.
+    interrupted run still shows every model that finished. A run killed without a chance to do so
+    (``kill -9``, a machine that died) is closed by the next run on the same folder: it takes over
+    the dead run's lock, whose record names the dead parent run (:meth:`_close_dead_run`).
+
+    The error paths never raise: an exception there would stop pluggy from calling the run lock's
+    release, and would bury the run's own one-line error under tracebacks.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lock: RunLockHooks | None = None) -> None:
+        self._lock = lock
         self._conf: dict[str, Any] = {}
         self._project_path = Path.cwd()
+        self._env: str | None = None
         self._tracker: RunTracker | None = None
         self._running: tuple[Any, Any] | None = None  # (pipeline, catalog) of the run in progress
         self._params: dict[str, Any] = {}
@@ -90,6 +111,9 @@ class MlflowTrackingHooks:
     @hook_impl
     def after_context_created(self, context) -> None:
         self._project_path = Path(context.project_path)
+        # the environment Kedro really reads: --env / KEDRO_ENV, else settings' default_run_env ("local")
+        loader = context.config_loader
+        self._env = getattr(loader, "env", None) or getattr(loader, "default_run_env", None) or context.env
         try:
             self._conf = dict(context.config_loader["mlflow"])
         except KeyError:
@@ -101,8 +125,16 @@ class MlflowTrackingHooks:
         self._identity = {"kedro_session_id": _session_id(run_params), "mlflow_run_id": None}
         try:
             self._start_parent_run(run_params, pipeline, catalog)
+        except BaseException:
+            # Kedro calls no on_pipeline_error for a failure in before_pipeline_run: the lock taken
+            # just before (RunLockHooks, tryfirst) would be left behind
+            if self._lock:
+                self._lock.on_interrupt()
+            raise
         finally:  # the training nodes stamp it into every model record, tracked or not
             catalog["run_identity"] = dict(self._identity)
+        if self._tracker:
+            self._close_dead_run(pipeline, catalog)
 
     def _start_parent_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
         if not self._conf.get("enabled", True):
@@ -113,7 +145,8 @@ class MlflowTrackingHooks:
                                    register_models=bool(self._conf.get("register_models", False)))
         name = run_params.get("pipeline_name") or run_params.get("pipeline_names") or "__default__"
         name = ",".join(name) if isinstance(name, list) else str(name)
-        tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(run_params.get("env")),
+        env = run_params.get("env") or self._env
+        tags = {"pipeline": name, "git_sha": git_sha(self._project_path), "kedro_env": str(env),
                 "kedro_session_id": _session_id(run_params), "runner": str(run_params.get("runner"))}
         params = catalog.load("parameters") if catalog.exists("parameters") else {}
         self._params = params
@@ -122,59 +155,128 @@ class MlflowTrackingHooks:
         self.last_run = (uri, run_id)
         self._running = (pipeline, catalog)
         log.info("MLflow parent run %s in %s", run_id, uri)
+        if self._lock:
+            try:  # so that a run taking over this one's lock after a kill -9 can close this parent run
+                self._lock.record(mlflow_run_id=run_id, tracking_uri=uri, kedro_session_id=_session_id(run_params))
+            except OSError as exc:
+                log.warning("Could not write the MLflow run id into the run lock (%s): if this run is killed, "
+                            "the next one cannot close its MLflow run.", exc)
+
+    def _close_dead_run(self, pipeline, catalog) -> None:
+        """Mark the parent run of a dead run (whose lock this run took over) KILLED, its finished models nested.
+
+        The dead run is found by the id its lock recorded; its finished models by the ids they carry
+        (``model["run"]``). Only a run still RUNNING in this run's tracking store is touched. Any
+        failure here is a warning: it must not stop the new run.
+        """
+        dead = (self._lock.taken_over if self._lock else None) or {}
+        dead_id = dead.get("mlflow_run_id")
+        if not dead_id:
+            return
+        who = f"PID {dead.get('pid', '?')}, started {dead.get('started', '?')}"
+        if dead.get("tracking_uri") != self._tracker.tracking_uri:
+            log.warning("The run that died (%s) logged to MLflow run %s in %s, not in this run's store; that run is "
+                        "left as it is (mark it KILLED there).", who, dead_id, dead.get("tracking_uri"))
+            return
+        try:
+            with quiet_store_logs():
+                if self._tracker.status(dead_id) != "RUNNING":
+                    return
+                orphan = self._tracker.for_parent(dead_id)
+                identity = {"kedro_session_id": dead.get("kedro_session_id"), "mlflow_run_id": dead_id}
+                models = self._log_models(orphan, identity, pipeline, catalog)
+                orphan.end("KILLED")
+        except Exception as exc:  # noqa: BLE001 - the new run matters more than closing the old one
+            log.warning("Could not close MLflow run %s of the run that died (%s): %s", dead_id, who, one_line(exc))
+            log.debug("Closing MLflow run %s failed", dead_id, exc_info=True)
+            return
+        log.warning("Closed MLflow run %s of the run that died (%s): marked KILLED with its %d finished model(s)",
+                    dead_id, who, models)
 
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any], pipeline, catalog) -> None:
-        if self._tracker:
-            self._log_outputs(pipeline, catalog)
-            self._tracker.end("FINISHED")
+        if not self._tracker:
+            return
+        try:
+            with quiet_store_logs():
+                self._log_outputs(self._tracker, self._identity, pipeline, catalog)
+                self._tracker.end("FINISHED")
+        except Exception as exc:  # the pipeline ran; the store failed at the end
+            self._end_quietly("FAILED", "finished", exc)
+            if self._lock:  # Kedro calls the lock's after_pipeline_run only if this one returns
+                self._lock.on_interrupt()
+            if store_problem(exc) or isinstance(exc, MlflowException):
+                raise TrackingUnavailableError(
+                    "The run finished, but logging it to MLflow failed: " + store_unavailable(self._tracker_uri(), exc)
+                ) from exc
+            raise
+        finally:
             self._tracker = None
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
-        if self._tracker:
-            try:
-                self._log_outputs(pipeline, catalog)
-            except Exception:  # noqa: BLE001 - the pipeline's own error is the one to surface
-                log.exception("Could not log the finished models of the failed run to MLflow.")
-            self._tracker.end("FAILED")
-            self._tracker = None
-
-    def _written_by_this_run(self, model: dict) -> bool:
-        """Whether this run wrote the model record: it carries this run's ids (see ``run_identity``).
-
-        Not the file's modification time: a file copied, restored or touched since would pass.
-        """
-        return model.get("run") == self._identity
+        self._close("FAILED", "failed", pipeline, catalog)
 
     def on_interrupt(self) -> None:
-        """Ctrl-C (Kedro calls no hook for it): log the models that finished, end the parent run KILLED."""
-        if self._tracker and self._running:
-            try:
-                self._log_outputs(*self._running)
-            except Exception:  # noqa: BLE001 - the interruption is what the user must see
-                log.exception("Could not log the finished models of the interrupted run to MLflow.")
-            self._tracker.end("KILLED")
-            self._tracker = None
+        """Ctrl-C or SIGTERM (Kedro calls no hook for them): log the models that finished, end the parent KILLED."""
+        if self._running:
+            self._close("KILLED", "interrupted", *self._running)
 
-    def _log_outputs(self, pipeline, catalog) -> None:
+    def _close(self, status: str, what: str, pipeline, catalog) -> None:
+        """Log the finished models and end the parent run ``status``; never raises, one line per failure."""
+        if not self._tracker:
+            return
+        outer = sys.exc_info()[1]  # the run's error (or interrupt) being handled: no cause of a store failure here
+        try:
+            with quiet_store_logs():
+                self._log_outputs(self._tracker, self._identity, pipeline, catalog)
+        except Exception as exc:  # noqa: BLE001 - the pipeline's own error (or the interruption) is the one to surface
+            log.warning("Could not log the finished models of the %s run to MLflow (they are kept in data/ and "
+                        "reused by the next run): %s", what, one_line(exc, outer))
+            log.debug("Logging the %s run's models failed", what, exc_info=True)
+        self._end_quietly(status, what, outer)
+        self._tracker = None
+
+    def _end_quietly(self, status: str, what: str, outer: BaseException | None = None) -> None:
+        try:
+            with quiet_store_logs():
+                self._tracker.end(status)
+        except Exception as exc:  # noqa: BLE001 - see _close
+            log.warning("Could not mark MLflow run %s of the %s run %s (it stays RUNNING there): %s",
+                        self._tracker.parent_id, what, status, one_line(exc, outer))
+
+    def _tracker_uri(self) -> str:
+        return self.last_run[0] if self.last_run else ""
+
+    def _log_outputs(self, tracker: RunTracker, identity: dict[str, str | None], pipeline, catalog) -> None:
+        """The run's finished models as nested runs under ``tracker``'s parent, then its tables and reports."""
+        self._log_models(tracker, identity, pipeline, catalog)
         names = pipeline.datasets()
+        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table"):
+            if table in names and catalog.exists(table):
+                tracker.log_pooled(table, catalog.load(table))
+        reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
+        for name in reports:
+            tracker.log_report_file(_filepath(catalog, name))
+
+    def _log_models(self, tracker: RunTracker, identity: dict[str, str | None], pipeline, catalog) -> int:
+        """Log each model the run ``identity`` wrote (and not yet logged) under ``tracker``'s parent; the count."""
         skipped, reused, trained = {}, [], 0
         data = None  # built at the first model to log
-        for ns in model_namespaces(names):
+        for ns in model_namespaces(pipeline.datasets()):
             datasets = [f"{ns}.{d}" for d in MODEL_DATASETS]
             required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
-            if ns in self._tracker.logged_models or not all(catalog.exists(d) for d in required):
+            if ns in tracker.logged_models or not all(catalog.exists(d) for d in required):
                 continue
             model = catalog.load(f"{ns}.model")
-            if not self._written_by_this_run(model):
-                continue  # an earlier run's model (this run failed or stopped before training it)
+            if not _written_by(model, identity):
+                continue  # another run's model (e.g. this run failed or stopped before training it)
             rest = [catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets[1:]]
             if model.get("state_dict") is None:
                 skipped[ns] = model.get("skipped")
             else:
                 data = data or self._training_data(catalog)
-                self._tracker.log_model(ns, model, *rest, data)
+                tracker.log_model(ns, model, *rest, data)
                 trained += 1
                 if model.get("reused"):
                     reused.append(ns)
@@ -182,13 +284,8 @@ class MlflowTrackingHooks:
             log.info("%d of %d models were reused from an earlier run with the same data and settings (not "
                      "retrained): %s", len(reused), trained, ", ".join(reused))
         if skipped:
-            self._tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
-        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table"):
-            if table in names and catalog.exists(table):
-                self._tracker.log_pooled(table, catalog.load(table))
-        reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]
-        for name in reports:
-            self._tracker.log_report_file(_filepath(catalog, name))
+            tracker.log_table("skipped_models", pd.DataFrame(skipped.items(), columns=["model", "reason"]))
+        return trained
 
     def _training_data(self, catalog) -> TrainingData:
         """What every model of the run shares: its data's source and files, period and normalisation."""
@@ -198,6 +295,14 @@ class MlflowTrackingHooks:
         return TrainingData(source=str((self._params.get("ingestion") or {}).get("source", "unknown")),
                             canonical=files["canonical_dataset"], period=self._params["periods"]["train"],
                             normalisation_stats=stats, model_inputs=files["model_inputs"])
+
+
+def _written_by(model: dict, identity: dict[str, str | None]) -> bool:
+    """Whether the run ``identity`` wrote the model record: it carries that run's ids (see ``run_identity``).
+
+    Not the file's modification time: a file copied, restored or touched since would pass.
+    """
+    return model.get("run") == identity
 
 
 def _session_id(run_params: dict[str, Any]) -> str:

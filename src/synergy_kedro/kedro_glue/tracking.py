@@ -9,12 +9,16 @@ do not fire in ParallelRunner workers; kedro-mlflow has no nested runs). The exp
 
 from __future__ import annotations
 
+import copy
+import errno
 import json
 import logging
 import os
+import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +77,14 @@ class RunTracker:
             os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
         self.tracking_uri = tracking_uri
         try:
-            self.client = MlflowClient(tracking_uri=tracking_uri)
-            experiment = self.client.get_experiment_by_name(experiment_name)
+            with quiet_store_logs():
+                self.client = MlflowClient(tracking_uri=tracking_uri)
+                experiment = self.client.get_experiment_by_name(experiment_name)
+                self.experiment_id = (experiment.experiment_id if experiment else
+                                      self.client.create_experiment(experiment_name,
+                                                                    artifact_location=artifact_location))
         except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
-            raise TrackingUnavailableError(_unavailable(tracking_uri, exc)) from exc
-        self.experiment_id = (experiment.experiment_id if experiment else
-                              self.client.create_experiment(experiment_name, artifact_location=artifact_location))
+            raise TrackingUnavailableError(store_unavailable(tracking_uri, exc)) from exc
         self.parent_id: str | None = None
         self.logged_models: set[str] = set()
         self.register_models = register_models
@@ -86,12 +92,29 @@ class RunTracker:
 
     def start(self, run_name: str, tags: Mapping[str, str], params: Mapping[str, Any]) -> str:
         try:  # the first write: a read-only store (file or folder) fails here, before any node runs
-            run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
+            with quiet_store_logs():
+                run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
+                self.parent_id = run.info.run_id
+                self._log_params(self.parent_id, flatten(params))
         except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
-            raise TrackingUnavailableError(_unavailable(self.tracking_uri, exc)) from exc
-        self.parent_id = run.info.run_id
-        self._log_params(self.parent_id, flatten(params))
+            raise TrackingUnavailableError(store_unavailable(self.tracking_uri, exc)) from exc
         return self.parent_id
+
+    def for_parent(self, run_id: str) -> RunTracker:
+        """A tracker of another (earlier) parent run in the same store: what it logs goes under ``run_id``.
+
+        Models already nested under that run count as logged, so none is logged twice.
+        """
+        other = copy.copy(self)
+        other.parent_id = run_id
+        other.experiment_id = self.client.get_run(run_id).info.experiment_id
+        nested = self.client.search_runs([other.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'")
+        other.logged_models = {r.data.tags["model"] for r in nested if "model" in r.data.tags}
+        return other
+
+    def status(self, run_id: str) -> str:
+        """RUNNING, FINISHED, FAILED or KILLED."""
+        return self.client.get_run(run_id).info.status
 
     def log_model(self, name: str, model: dict, history: pd.DataFrame, site_metrics: pd.DataFrame,
                   train_sites: dict, data: TrainingData) -> str:
@@ -184,11 +207,24 @@ class RunTracker:
             self.client.log_batch(run_id, params=items[i : i + 100])
 
 
-def _unavailable(tracking_uri: str, exc: Exception) -> str:
-    """What to do when the tracking store fails: a damaged SQLite file needs other advice than a server."""
-    detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+def store_unavailable(tracking_uri: str, exc: BaseException, outer: BaseException | None = None) -> str:
+    """What to do when the tracking store fails: a read-only or full SQLite file, a damaged one, a server down.
+
+    ``outer``: the exception being handled when the store failed (e.g. the pipeline's error), which
+    Python chains to the store's as its context; it is not the store's cause, so it is left out.
+    """
+    detail = _root_cause(exc, outer)
     if tracking_uri.startswith("sqlite:///"):
         path = tracking_uri.removeprefix("sqlite:///")
+        problem = store_problem(exc, outer)
+        if problem == "read-only":
+            return (f"MLflow database {path} is read-only: make it writable (chmod u+w {shlex.quote(path)} and its "
+                    f"folder; chattr -i if it is immutable) or point MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml "
+                    f"tracking_uri elsewhere ({detail}).")
+        if problem == "full":
+            return (f"The disk holding MLflow database {path} is full ({detail}): free space on it or point "
+                    "MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere, then run the same command "
+                    "again (finished models are kept and reused).")
         return (f"MLflow database {path} cannot be used ({detail}). If the file is damaged or not an MLflow "
                 f"database, move it aside (mv {path} {path}.bad) and run again: a new one is created, and the "
                 "trained models in data/ are kept. If it is read-only, make it writable or point "
@@ -196,6 +232,77 @@ def _unavailable(tracking_uri: str, exc: Exception) -> str:
     return (f"MLflow tracking store {tracking_uri} cannot be reached ({detail}). Start the server, or point "
             "MLFLOW_TRACKING_URI / conf/<env>/mlflow.yml tracking_uri elsewhere, or set enabled: false in "
             "mlflow.yml to run without tracking.")
+
+
+def _chain(exc: BaseException, outer: BaseException | None = None) -> Iterator[BaseException]:
+    """``exc`` and its causes (``raise … from``, or raised while handling), outermost first, up to ``outer``'s chain."""
+    seen: set[int] = {id(e) for e in _chain(outer)} - {id(exc)} if outer is not None else set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def store_problem(exc: BaseException, outer: BaseException | None = None) -> str | None:
+    """"read-only" or "full" where ``exc`` (anywhere in its chain) says the store cannot be written for that reason.
+
+    SQLAlchemy's own message of a read-only SQLite file starts with "(raised as a result of Query-invoked
+    autoflush …)", so the text of every exception in the chain is searched, not the first line.
+    """
+    chain = list(_chain(exc, outer))
+    text = " ".join(str(e) for e in chain).lower()
+    codes = {e.errno for e in chain if isinstance(e, OSError)}
+    if "readonly database" in text or "read-only" in text or "read only" in text or errno.EROFS in codes:
+        return "read-only"
+    if "database or disk is full" in text or "no space left" in text or codes & {errno.ENOSPC, errno.EDQUOT}:
+        return "full"
+    return None
+
+
+def _root_cause(exc: BaseException, outer: BaseException | None = None, limit: int = 400) -> str:
+    """The innermost cause as ``Type: first line``; a line longer than ``limit`` is cut after a whole sentence."""
+    root = exc
+    for cause in _chain(exc, outer):
+        if str(cause).strip():
+            root = cause
+    lines = str(root).strip().splitlines()
+    line = lines[0] if lines else ""
+    if len(line) > limit:
+        end = line.rfind(". ", 0, limit)
+        line = line[: end + 1] + " …" if end > 0 else line
+    return f"{type(root).__name__}: {line}"
+
+
+def one_line(exc: BaseException, outer: BaseException | None = None) -> str:
+    """An exception as one line for a log message: what the store said, or the innermost cause (see ``outer``)."""
+    problem = store_problem(exc, outer)
+    reason = {"read-only": "the tracking store is read-only", "full": "the disk holding the tracking store is full"}
+    cause = _root_cause(exc, outer)
+    return f"{reason[problem]} ({cause})" if problem else cause
+
+
+class _DropErrors(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
+#: MLflow's SQL store logs every failed write with its traceback (ERROR) before raising the same error.
+STORE_LOGGERS = ("mlflow.store.db.utils",)
+
+
+@contextmanager
+def quiet_store_logs() -> Iterator[None]:
+    """Drop the store's own error logs (tracebacks) while the caller reports the raised error in one line."""
+    loggers = [logging.getLogger(name) for name in STORE_LOGGERS]
+    drop = _DropErrors()
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
 
 
 def model_namespaces(dataset_names: Iterable[str]) -> list[str]:
