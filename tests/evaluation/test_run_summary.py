@@ -32,3 +32,12 @@ def test_summary_names_the_report_folder_and_the_mlflow_command():
     assert "Reports: data/08_reporting/global_vs_local" in text
     assert "MLflow run abc123: mlflow ui --backend-store-uri sqlite:///mlflow.db" in text
     assert "MLflow" not in run_summary({"r": REPORT}, [Path("x")], None, None)
+
+
+def test_the_mlflow_command_pastes_as_one_argument_where_the_path_has_a_space():
+    import shlex
+
+    uri = "sqlite:////home/ana/my projects/synergy/mlflow.db"
+    line = run_summary({"r": REPORT}, [Path("x")], uri, "abc123").splitlines()[-2]
+    command = line.split(": ", 1)[1]
+    assert shlex.split(command) == ["mlflow", "ui", "--backend-store-uri", uri]

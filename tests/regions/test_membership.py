@@ -136,3 +136,12 @@ def test_column_scheme_uses_text_or_whole_numbers():
     assert column_labels(ds, "x").index.tolist() == ["a", "b", "c"]
     with pytest.raises(SourceDataError, match="'HUC02'.*AGGECOREGION"):
         column_labels(ds, "HUC02")
+
+
+def test_an_empty_geojson_is_said_to_have_no_features(tmp_path):
+    """A valid FeatureCollection with no features has no fields either: the message must not blame the fields."""
+    path = tmp_path / "us_eco_l3.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(SourceDataError, match=r"us_eco_l3\.geojson has no features \(no polygons\)") as caught:
+        read_ecoregion_polygons(path)
+    assert "lacks the EPA field" not in str(caught.value)

@@ -145,3 +145,53 @@ def test_duplicate_ids_in_an_attribute_table_are_named(small_caravan):
     ids = sorted(table["gauge_id"].iloc[[3, 7]])
     with pytest.raises(SourceDataError, match=rf"{path.name} lists gauge_id {ids[0]}, {ids[1]} more than once"):
         read_caravan(small_caravan)
+
+
+@pytest.fixture
+def tiny_caravan(tmp_path: Path) -> Path:
+    """Two basins of 10 days in Caravan's layout, written here (no shared data needed)."""
+    root = tmp_path / "Caravan"
+    series = root / "timeseries" / "csv" / "camels"
+    attributes = root / "attributes" / "camels"
+    series.mkdir(parents=True)
+    attributes.mkdir(parents=True)
+    dates = pd.date_range("2000-01-01", periods=10, freq="D").strftime("%Y-%m-%d")
+    for i, gauge in enumerate(("camels_01000001", "camels_01000002")):
+        pd.DataFrame({"date": dates, "total_precipitation_sum": 1.0 + i, "temperature_2m_mean": 5.0,
+                      "potential_evaporation_sum": 2.0, "streamflow": 0.5}).to_csv(series / f"{gauge}.csv", index=False)
+    (attributes / "attributes_other_camels.csv").write_text(
+        "gauge_id,gauge_name,gauge_lat,gauge_lon,area\n"
+        "camels_01000001,Alpha River,44.6,-67.9,500\n"
+        "camels_01000002,Beta Creek,37.1,-78.9,300\n")
+    (attributes / "attributes_caravan_camels.csv").write_text(
+        "gauge_id,p_mean,pet_mean,aridity,frac_snow\ncamels_01000001,3,2,0.7,0.1\ncamels_01000002,4,2,0.5,0.0\n")
+    return root
+
+
+def test_a_non_utf8_attributes_file_is_named_with_its_line(tiny_caravan):
+    assert read_caravan(tiny_caravan).sizes == {"site": 2, "time": 10}
+    path = tiny_caravan / "attributes" / "camels" / "attributes_other_camels.csv"
+    path.write_bytes(path.read_bytes().replace(b"Beta Creek", "Bêta Creek".encode("latin-1")))  # a spreadsheet's save
+    with pytest.raises(SourceDataError) as caught:
+        read_caravan(tiny_caravan)
+    assert str(caught.value) == (
+        f"{path}: line 3 has byte 0xea, which is not UTF-8 text (the file was saved in another encoding, e.g. "
+        "Latin-1 or Windows-1252 by a spreadsheet). Save it as UTF-8 (CSV UTF-8) and run again.")
+    path.write_bytes(path.read_bytes().replace("Bêta".encode("latin-1"), b"Beta"))
+    series = tiny_caravan / "timeseries" / "csv" / "camels" / "camels_01000002.csv"
+    lines = series.read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b"2000-01-04", "2000-01-04\u00a0".encode("cp1252"))  # a no-break space in a date
+    series.write_bytes(b"\n".join(lines))
+    with pytest.raises(SourceDataError, match=rf"{series.name}: line 5 has byte 0xa0, which is not UTF-8 text"):
+        read_caravan(tiny_caravan)
+
+
+def test_day_first_dates_are_refused_naming_the_expected_format(tiny_caravan):
+    path = tiny_caravan / "timeseries" / "csv" / "camels" / "camels_01000002.csv"
+    table = pd.read_csv(path, dtype=str)
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%d/%m/%Y")  # 01/01/2000 … 10/01/2000
+    table.to_csv(path, index=False)
+    # read month first, 02/01/2000 would silently be 1 February: the reader must not guess
+    with pytest.raises(SourceDataError, match=rf"{path.name}: column 'date' must hold ISO dates YYYY-MM-DD \(as "
+                                              r"Caravan writes them: 1981-01-01\), but line 2 has '01/01/2000'"):
+        read_caravan(tiny_caravan)

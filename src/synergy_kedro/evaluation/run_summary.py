@@ -8,6 +8,7 @@ reports and the ``mlflow ui`` command that shows this run.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 RULE = "─" * 78
@@ -36,6 +37,7 @@ def run_summary(reports: dict[str, str], report_folders: list[Path], tracking_ur
         out += [*report_head(markdown), ""]
     out += [f"Reports: {folder}" for folder in report_folders]
     if run_id and tracking_uri:
-        out.append(f"MLflow run {run_id}: mlflow ui --backend-store-uri {tracking_uri}")
+        # quoted: a project path with a space (or a URI with ?/&) must still paste as one argument
+        out.append(f"MLflow run {run_id}: mlflow ui --backend-store-uri {shlex.quote(tracking_uri)}")
     out.append(RULE)
     return "\n".join(out)

@@ -49,6 +49,10 @@ def read_ecoregion_polygons(path: Path) -> gpd.GeoDataFrame:
             f"Ecoregion polygon file {path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
             "It may be cut short (an interrupted download or copy) or not a vector format: download it again "
             "(README, Real data).") from exc
+    if polygons.empty:  # an empty FeatureCollection has no fields either: say what is really wrong
+        raise SourceDataError(
+            f"{path} has no features (no polygons): it may be an export that selected nothing or a download cut "
+            "short. Use the EPA level-III polygons (README, Real data).")
     missing = [f for f in EPA_FIELDS if f not in polygons.columns]
     if missing:
         raise SourceDataError(

@@ -177,7 +177,10 @@ def read_caravan_attributes(root: Path, source: str) -> pd.DataFrame:
         raise SourceDataError(f"{folder} holds no attributes_*.csv files.")
     tables = []
     for path in paths:
-        table = pd.read_csv(path, dtype={"gauge_id": str})
+        try:
+            table = pd.read_csv(path, dtype={"gauge_id": str})
+        except UnicodeDecodeError as err:
+            raise not_utf8(path) from err
         require_columns(table.columns, ["gauge_id"], path)
         require_unique_ids(table["gauge_id"], path)
         tables.append(table.set_index("gauge_id"))
@@ -194,7 +197,11 @@ def read_timeseries_csv(path: Path, columns: Sequence[str]) -> tuple[pd.Datetime
         require_columns(_csv_header(path), ["date", *columns], path)
         raise
     except pa.ArrowInvalid as err:
+        if not _is_utf8(path):
+            raise not_utf8(path) from err
         raise SourceDataError(f"{path} could not be parsed as numbers in columns {list(columns)}: {err}") from err
+    if pa.types.is_binary(table["date"].type):  # pyarrow's type for text that is not UTF-8
+        raise not_utf8(path)
     values = np.column_stack([table[c].to_numpy() for c in columns]).astype(np.float32)
     return _dates(table["date"].to_numpy(zero_copy_only=False), path), values
 
@@ -221,16 +228,57 @@ def _read_all(paths: Sequence[Path], columns: Sequence[str], fmt: str, workers: 
 
 
 def _dates(values: np.ndarray, path: Path) -> pd.DatetimeIndex:
-    """Daily dates of a file (any ISO date or timestamp representation)."""
+    """Daily dates of a file: ISO dates or timestamps (``1981-01-01``, as Caravan writes them), nothing else.
+
+    Only ISO: a day-first ``01/02/1981`` is not guessed (month first or day first?), it is refused.
+    """
     try:
-        return pd.DatetimeIndex(pd.to_datetime(values)).normalize()
+        iso = None if np.issubdtype(np.asarray(values).dtype, np.datetime64) else "ISO8601"
+        return pd.DatetimeIndex(pd.to_datetime(values, format=iso)).normalize()
     except (ValueError, TypeError) as err:
-        raise SourceDataError(f"{path}: column 'date' does not hold dates (e.g. {values[:1]!r}).") from err
+        row, value = _first_non_iso(values)
+        raise SourceDataError(
+            f"{path}: column 'date' must hold ISO dates YYYY-MM-DD (as Caravan writes them: 1981-01-01), but line "
+            f"{row + 2} has {value!r}. Write the dates as YYYY-MM-DD (a spreadsheet may have turned them into "
+            "day-first DD/MM/YYYY) or use the published Caravan file.") from err
+
+
+def _first_non_iso(values: np.ndarray) -> tuple[int, str]:
+    """(row, text) of the first value that is not an ISO date (row 0 is the line after the header)."""
+    for row, value in enumerate(values):
+        try:
+            pd.to_datetime(value, format="ISO8601")
+        except (ValueError, TypeError):
+            return row, str(value)
+    return 0, str(values[0]) if len(values) else ""
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def not_utf8(path: Path) -> SourceDataError:
+    """The error for a CSV that is not UTF-8 text: the file, the line of its first bad byte, and what to do."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        where = f"line {line} has byte 0x{data[err.start]:02x}, which"
+    else:
+        where = "it holds a byte that"
+    return SourceDataError(
+        f"{path}: {where} is not UTF-8 text (the file was saved in another encoding, e.g. Latin-1 or Windows-1252 "
+        "by a spreadsheet). Save it as UTF-8 (CSV UTF-8) and run again.")
 
 
 def _csv_header(path: Path) -> list[str]:
     """Column names on the first line of a CSV file."""
-    with open(path) as f:
+    with open(path, encoding="utf-8", errors="replace") as f:
         return [c.strip() for c in f.readline().rstrip("\n").split(",")]
 
 
