@@ -49,7 +49,7 @@ def main() -> None:
               f"{int(c['updates'].iloc[-1])} updates")
     if args.figure:
         fig = Figure(figsize=(4.5 * len(metrics), 3.6), layout="constrained")
-        for ax, m in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics):
+        for ax, m in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics, strict=False):
             for name, c in curves.items():
                 ax.plot(c["updates"], c[f"test_median_{m}"], marker="o", ms=3, label=name)
             ax.set_xlabel("updates of the global model")

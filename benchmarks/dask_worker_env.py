@@ -27,8 +27,8 @@ def train_once(sites: int, days: int, epochs: int) -> float:
     """Seconds for one seeded training run with one torch thread (runs wherever it is called)."""
     import torch
 
-    from synergy_kedro.model.training import train_lstm
     from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
+    from synergy_kedro.model.training import train_lstm
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)

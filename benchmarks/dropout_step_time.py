@@ -22,9 +22,9 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import TrainingConfig, train_lstm
-from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
 SHAPES = {"soil_moisture": (30, 100, 366), "streamflow": (365, 500, 3652)}  # window, batch, training days
 
@@ -71,7 +71,7 @@ def grouped_vs_alone(hidden: int, device: str, epochs: int) -> None:
     started = time.perf_counter()
     grouped = train_grouped(datasets, config)
     t_grouped = time.perf_counter() - started
-    diff = max(float((a[0][k] - g[0][k]).abs().max()) for a, g in zip(alone, grouped) for k in a[0])
+    diff = max(float((a[0][k] - g[0][k]).abs().max()) for a, g in zip(alone, grouped, strict=False) for k in a[0])
     plans = [(int(h["batch_size"].iloc[0]), int(h["iterations"].iloc[0])) for _, h in alone]
     print(f"\n6 models (sites {sizes}; batch, updates per epoch: {plans}), hidden {hidden}, {epochs} epochs: "
           f"one by one {t_alone:.1f} s, grouped {t_grouped:.1f} s ({t_alone / t_grouped:.2f}×); "

@@ -31,11 +31,11 @@ from pathlib import Path
 import torch
 import xarray as xr
 
+from synergy_kedro.model import procedures
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.sampling import epoch_plan
 from synergy_kedro.model.training import train_lstm
-from synergy_kedro.model import procedures
 from synergy_kedro.pipelines.modelling.nodes import SITE_KEY, skill_evaluator, training_config
 
 REPO = Path(__file__).resolve().parents[1]

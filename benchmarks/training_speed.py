@@ -44,10 +44,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 from synergy_kedro.model.device import peak_memory_bytes, reset_peak_memory, resolve_device, synchronize
 from synergy_kedro.model.grouped import train_grouped
 from synergy_kedro.model.training import train_lstm
-from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 CARAVAN_ARCHIVE = REPO.parent / "shared" / "data" / "caravan_camels482.tar.xz"
@@ -70,9 +70,9 @@ def table(rows: list[dict]) -> None:
     cols = list(rows[0])
     text = [[_fmt(r.get(c)) for c in cols] for r in rows]
     widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(cols)]
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=False)))
     for t in text:
-        print("  ".join(v.ljust(w) for v, w in zip(t, widths)))
+        print("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=False)))
     sys.stdout.flush()
 
 
@@ -193,7 +193,7 @@ def section_grouped(args, device) -> list[dict]:
 
         train_grouped(datasets[:2], replace(config, iterations_per_epoch=1))  # warm-up
         sec = interleaved({"sequential": sequential, "grouped": grouped}, args.repeats)
-        diff = max(float((a[0][k] - b[0][k]).abs().max()) for a, b in zip(out["seq"], out["grp"]) for k in a[0])
+        diff = max(float((a[0][k] - b[0][k]).abs().max()) for a, b in zip(out["seq"], out["grp"], strict=False) for k in a[0])
         samples = len(datasets) * steps * batch * window
         rows.append({"hidden": hidden, "steps/model": steps, "sequential s": sec["sequential"],
                      "grouped s": sec["grouped"], "grouped speed-up": sec["sequential"] / sec["grouped"],
@@ -266,13 +266,13 @@ def worker_nh(args) -> dict:
     trainer.initialize_training()
     prep = time.perf_counter() - t0
     rss_before = _rss()
-    trainer._max_updates_per_epoch = 1  # noqa: SLF001 - warm-up epoch of one step
-    trainer._train_epoch(epoch=1)  # noqa: SLF001
+    trainer._max_updates_per_epoch = 1  # warm-up epoch of one step
+    trainer._train_epoch(epoch=1)
     reset_peak_memory(device)
-    trainer._max_updates_per_epoch = args.steps  # noqa: SLF001
+    trainer._max_updates_per_epoch = args.steps
     synchronize(device)
     t0 = time.perf_counter()
-    trainer._train_epoch(epoch=2)  # noqa: SLF001
+    trainer._train_epoch(epoch=2)
     synchronize(device)
     seconds = time.perf_counter() - t0
     return {"seconds_per_step": seconds / args.steps, "prep_seconds": prep, "peak_bytes": peak_memory_bytes(device),
@@ -330,7 +330,7 @@ def section_neuralhydrology(args, device) -> list[dict]:
     header(f"4. neuralhydrology vs this project on Caravan (hidden {args.hidden}, T={window}, B={batch}, "
            f"{args.nh_basins} basins, {device}, this project {args.precision})")
     try:
-        import neuralhydrology  # noqa: F401
+        import neuralhydrology  # noqa: F401 - only whether it imports
     except ImportError as err:
         print(f"SKIPPED: neuralhydrology is not installed ({err}); pip install -e '.[bench]'")
         return []

@@ -67,7 +67,7 @@ def prepare(npz: Path) -> dict:
     stats.update(fit_statistics(ds[STATIC], STATIC, TRANSFORMS, sites, TRAIN))
     norm = normalise(ds, stats)
     span = (TRAIN[0], TEST[1])
-    dyn = lambda period: np.stack([norm[v].sel(time=slice(*period)).transpose("site", "time").values  # noqa: E731
+    dyn = lambda period: np.stack([norm[v].sel(time=slice(*period)).transpose("site", "time").values  # noqa: E731 - a one-line helper beside its data
                                    for v in DYNAMIC], axis=-1)
     static = np.stack([norm[v].values for v in STATIC], axis=-1)
     x_train, x_all = np.nan_to_num(dyn(TRAIN)), np.nan_to_num(dyn(span))
@@ -81,8 +81,8 @@ def prepare(npz: Path) -> dict:
 
 def score(sim_norm_all: np.ndarray, data: dict) -> dict:
     """Median per-pixel RMSE and r over the test year (m³/m³), with this project's metric code."""
-    from synergy_kedro.evaluation.metrics import site_metrics
     from synergy_kedro.core.normalisation import denormalise
+    from synergy_kedro.evaluation.metrics import site_metrics
 
     sim = denormalise(sim_norm_all[:, -data["n_test"]:], data["y_stat"])
     table = site_metrics(data["obs_test"], sim, data["sites"])
@@ -93,11 +93,11 @@ def score(sim_norm_all: np.ndarray, data: dict) -> dict:
 # ------------------------------------------------------------------------------------- engines
 
 def run_ours(data: dict, hidden: int, epochs: int, seed: int) -> dict:
-    from synergy_kedro.model.training import predict_lstm, train_lstm
     from paper_training import paper_config  # benchmarks/ is the script's folder, first on sys.path
+    from synergy_kedro.model.training import predict_lstm, train_lstm
 
     a = data["arrays"]
-    with_static = lambda x: np.concatenate([x, np.repeat(a["c"][:, None], x.shape[1], axis=1)], axis=-1)  # noqa: E731
+    with_static = lambda x: np.concatenate([x, np.repeat(a["c"][:, None], x.shape[1], axis=1)], axis=-1)  # noqa: E731 - a one-line helper beside its data
     config = paper_config(hidden_size=hidden, dropout=0.5, dropout_method="weights", window=30, batch_size=100,
                             epochs=epochs, seed=seed, device="cpu", checkpoint_every=epochs)
     started = time.perf_counter()

@@ -18,8 +18,8 @@ from typing import Any
 import click
 from kedro.framework.cli.project import run as kedro_run
 
-from synergy_kedro.kedro_glue import interruption, run_folder
 from synergy_kedro.core.errors import ConfigurationError, user_error_in
+from synergy_kedro.kedro_glue import interruption, run_folder
 
 
 @click.group(name="synergy_kedro")
@@ -58,7 +58,7 @@ def _interrupted() -> None:
         if hasattr(hook, "on_interrupt"):
             try:
                 hook.on_interrupt()
-            except Exception as exc:  # noqa: BLE001 - the interruption is what the user must see
+            except Exception as exc:  # re-raised unless it is a user error  # noqa: BLE001 - the interruption is what the user must see
                 click.secho(f"{type(hook).__name__} could not clean up after the interruption: {exc}", err=True)
 
 
@@ -74,7 +74,7 @@ def _run(*args: Any, **kwargs: Any) -> Any:
         click.secho(f"\n{cause}. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
                     "same command again to train only the rest.", fg="yellow", err=True)
         raise SystemExit(143 if terminated else 130) from None
-    except Exception as exc:  # noqa: BLE001 - re-raised unless it is a user error
+    except Exception as exc:
         error = user_error_in(exc) or _choice_error(kwargs)
         if error is None:
             raise

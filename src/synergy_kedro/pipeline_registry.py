@@ -13,9 +13,16 @@ from __future__ import annotations
 from kedro.pipeline import Pipeline
 
 from synergy_kedro.kedro_glue import structure_config
-from synergy_kedro.pipelines import (feature_engineering, global_vs_local, ingestion, partitioning,
-                                     procedure_comparison, similar_vs_dissimilar, ungauged_regions)
-from synergy_kedro.pipelines.modelling.grouped_pipeline import grouped_training
+from synergy_kedro.pipelines import (
+    feature_engineering,
+    global_vs_local,
+    ingestion,
+    partitioning,
+    procedure_comparison,
+    similar_vs_dissimilar,
+    ungauged_regions,
+)
+from synergy_kedro.pipelines.modelling.grouped_pipeline import is_grouped
 from synergy_kedro.regions.schemes import scheme_regions
 
 
@@ -24,12 +31,12 @@ def register_pipelines() -> dict[str, Pipeline]:
     source = (params.get("ingestion") or {}).get("source", "virtual_conus")
     repeats = int((params.get("global_vs_local") or {}).get("seed_repeats", 1))
     gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source,
-                                                   grouped=grouped_training(params), seed_repeats=repeats)
+                                                   grouped=is_grouped(params), seed_repeats=repeats)
     ungauged = ungauged_regions.pipeline.create_pipeline(
-        scheme_regions(params.get("partitioning", {})), source, grouped=grouped_training(params),
+        scheme_regions(params.get("partitioning", {})), source, grouped=is_grouped(params),
         folds=(params.get("ungauged_regions") or {}).get("folds"), seed_repeats=repeats)
     svd = similar_vs_dissimilar.pipeline.create_pipeline(
-        configured_rois(params), source, grouped=grouped_training(params, block="similar_vs_dissimilar"))
+        configured_rois(params), source, grouped=is_grouped(params, block="similar_vs_dissimilar"))
     return {
         "ingestion": ingestion.pipeline.create_pipeline(source),
         "partitioning": partitioning.pipeline.create_pipeline(),

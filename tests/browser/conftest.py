@@ -60,7 +60,7 @@ def chromium() -> Path:
     if not CHROMIUM.is_file():
         _missing(f"{CHROMIUM} not installed (apt-get install -y chromium)")
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401 - only whether it imports
     except ImportError:
         _missing("the playwright Python package is not installed")
     return CHROMIUM
@@ -109,14 +109,14 @@ def free_port(low: int = 20_000, high: int = 32_767) -> int:
 
 
 def http_get(url: str, timeout: float = 10) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # loopback only
         return response.read()
 
 
 def http_post_json(url: str, body: dict, timeout: float = 10) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # loopback only
         return json.loads(response.read())
 
 

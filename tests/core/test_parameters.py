@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from kedro.config import OmegaConfigLoader
+from pydantic import ValidationError
 
 from synergy_kedro.core.errors import ConfigurationError
 from synergy_kedro.core.parameters import validate_parameters
@@ -100,7 +101,7 @@ def test_a_per_target_value_missing_for_the_run_target_is_named():
 
 def test_the_validated_parameters_are_frozen():
     params = validate_parameters(_parameters())
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         params.training.epochs = 3  # type: ignore[misc]
 
 

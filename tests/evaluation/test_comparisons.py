@@ -135,11 +135,11 @@ def test_markdown(example):
     d_line = next(line for line in lines if line.lstrip("| ").startswith("D "))
     assert "No sites" in d_line
     header = [c.strip() for c in lines[0].strip("|").split("|")]
-    cells = dict(zip(header, (c.strip() for c in lines[-1].strip("|").split("|"))))
+    cells = dict(zip(header, (c.strip() for c in lines[-1].strip("|").split("|")), strict=False))
     assert cells["region"] == "All"
     assert cells["NSE_N"] == "22"  # integer N, not 22.0
     assert cells["NSE_median_global"] == f"{table.loc['All', 'NSE_median_global']:.3f}"
-    d_cells = dict(zip(header, (c.strip() for c in d_line.strip("|").split("|"))))
+    d_cells = dict(zip(header, (c.strip() for c in d_line.strip("|").split("|")), strict=False))
     assert d_cells["NSE_N"] == "0"
     assert "nan" not in md.lower()
 

@@ -18,7 +18,7 @@ def test_a_model_is_converged_when_its_last_change_is_within_the_tolerance():
     histories = {"global": _history([0.2, 0.5, 0.505]), "local_A": _history([0.1, 0.3, 0.33], iterations=3),
                  "local_B": pd.DataFrame(columns=["epoch", "loss", "iterations"])}
     table = convergence_table(histories, "NSE", tolerance=0.01).set_index("model")
-    assert table.loc["global", "converged"] is True or table.loc["global", "converged"] == True  # noqa: E712
+    assert bool(table.loc["global", "converged"]) is True
     assert table.loc["global", "change"] == np.float64(0.505 - 0.5)
     assert table.loc["global", "updates"] == 60 and table.loc["local_A", "updates"] == 18
     assert not table.loc["local_A", "converged"]

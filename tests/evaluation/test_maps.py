@@ -11,12 +11,12 @@ import shapely
 from kedro.io import DatasetError
 from matplotlib.collections import PatchCollection
 
-from synergy_kedro.evaluation import maps
 from synergy_kedro.datasets import EcoregionPolygonsDataset
-from synergy_kedro.regions.experiment_design import design_site_sets
-from synergy_kedro.regions.membership import read_ecoregion_polygons
+from synergy_kedro.evaluation import maps
 from synergy_kedro.pipelines.evaluation import map_nodes
+from synergy_kedro.regions.experiment_design import design_site_sets
 from synergy_kedro.regions.hierarchy import level1_of, level2_of, level3_hierarchy, subregions_of
+from synergy_kedro.regions.membership import read_ecoregion_polygons
 
 EVALUATION = {"table_metrics": {"soil_moisture": ["RMSE", "R"], "streamflow": ["NSE", "R"]}}
 

@@ -28,7 +28,7 @@ def _pairs(obs_row: np.ndarray, sim_row: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _loop(obs, sim, fn):
-    return np.array([fn(*_pairs(o, s)) for o, s in zip(obs, sim)])
+    return np.array([fn(*_pairs(o, s)) for o, s in zip(obs, sim, strict=False)])
 
 
 def _nse_ref(o, s):

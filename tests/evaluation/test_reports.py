@@ -33,7 +33,7 @@ def test_similar_vs_dissimilar_report_counts_rois_improving_at_every_step():
     rows = []
     for roi, medians in {"8.3.5": [0.04, 0.03, 0.02, 0.01], "9.4.1": [0.04, 0.05, 0.02, 0.01]}.items():
         for (a, b), (ma, mb) in zip([("local", "close"), ("close", "far"), ("far", "dissimilar")],
-                                    zip(medians, medians[1:])):
+                                    zip(medians, medians[1:], strict=False), strict=False):
             rows.append({"pair": f"{a} vs {b}", "region": roi, "RMSE_N": 5, "RMSE_median_a": ma, "RMSE_median_b": mb,
                          "RMSE_share_a_better": 0.2, "RMSE_p": 0.01})
     for pair in ("local vs close", "close vs far", "far vs dissimilar"):

@@ -16,7 +16,6 @@ from tests.conftest import TINY
 from tests.kedro_project import copy_project, inside, run_pipeline, tracking_uri
 
 
-
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("gvl") / "project")

@@ -71,7 +71,9 @@ def test_grouped_models_equal_the_one_by_one_models(runs):
     for name in TRAINED:
         a = torch.load(sequential / f"data/06_models/{name}/model.pt", weights_only=False)
         b = torch.load(grouped / f"data/06_models/{name}/model.pt", weights_only=False)
-        same = lambda record: {k: v for k, v in record.items() if k not in ("state_dict", "trained", "run")}  # noqa: E731
+        def same(record):
+            return {k: v for k, v in record.items() if k not in ("state_dict", "trained", "run")}
+
         assert same(a) == same(b)
         assert b["trained"][0] <= b["trained"][1]  # the wall-clock span of the training
         assert a["run"]["kedro_session_id"] != b["run"]["kedro_session_id"]  # each written by its own run

@@ -85,7 +85,7 @@ def test_a_streamflow_roi_has_namespaces_but_trains_nothing_for_soil_moisture(fi
 def test_tables_have_every_pair_and_roi_and_the_pooled_row(finished_run, variant):
     table = pd.read_csv(finished_run / f"data/08_reporting/similar_vs_dissimilar/{variant}/comparison.csv", dtype={"region": str})
     assert list(dict.fromkeys(table["pair"])) == ["local vs close", "close vs far", "far vs dissimilar", "close vs dissimilar"]
-    for pair, rows in table.groupby("pair", sort=False):
+    for _pair, rows in table.groupby("pair", sort=False):
         assert list(rows["region"]) == [*ROIS, "All"]
     assert {"RMSE_p", "R_p", "RMSE_median_a", "RMSE_median_b"} <= set(table.columns)
     assert (table.loc[table["region"] == "All", "RMSE_N"] == table.loc[table["region"] != "All"].groupby("pair", sort=False)["RMSE_N"].sum().values).all()

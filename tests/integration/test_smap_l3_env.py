@@ -72,7 +72,7 @@ def write_nldas(root, rain: np.ndarray) -> None:
              "UGRD": ("m s-1", "10-m above ground zonal wind speed"),
              "VGRD": ("m s-1", "10-m above ground meridional wind speed")}
     days = []
-    for d, day in enumerate(DAYS):
+    for d, _day in enumerate(DAYS):
         season = d / len(DAYS)
         fields = {
             "APCP": rain[d][:, None, None] + 0 * lat2,
@@ -160,7 +160,7 @@ def write_granules(root, sm: np.ndarray, cells: list[tuple[int, int]], rng: np.r
 
 def write_statics(path, cells: list[tuple[int, int]], rng: np.random.Generator) -> None:
     table = pd.DataFrame({"site": [f"r{r:03d}c{c:03d}" for r, c in cells] + ["r300c300"]})  # + a pixel not in the data
-    for name, (lo, hi) in zip(STATICS, [(1.2, 1.6), (0.2, 0.4), (10, 40), (0.3, 0.8), (10, 60), (20, 50)]):
+    for name, (lo, hi) in zip(STATICS, [(1.2, 1.6), (0.2, 0.4), (10, 40), (0.3, 0.8), (10, 60), (20, 50)], strict=False):
         table[name] = rng.uniform(lo, hi, len(table)).round(3)
     table.loc[9, "Clay"] = -9999  # hydroDL's missing code, at r081c229 (region G)
     table["texture"] = "loam"  # a non-numeric column that is not a feature

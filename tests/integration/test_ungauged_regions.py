@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import redirect_stdout
 
 import pandas as pd
 import pytest
@@ -19,7 +21,9 @@ REPORTS = "data/08_reporting/ungauged_regions"
 def finished_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("ungauged") / "project")
     with inside(project):
-        run_pipeline(project, "ungauged_regions", TINY)
+        with redirect_stdout(io.StringIO()) as printed:
+            run_pipeline(project, "ungauged_regions", TINY)
+        (project / "printed.txt").write_text(printed.getvalue())
         yield project
 
 
@@ -86,3 +90,10 @@ def test_mlflow_has_one_parent_with_a_nested_run_per_trained_model(finished_run)
                         "heldout_E_K_Q", "heldout_F_L_R", "local_F", "local_K"]
     artifacts = {a.path for a in client.list_artifacts(parents[0].info.run_id, "reports/ungauged_regions")}
     assert "reports/ungauged_regions/report.md" in artifacts
+
+
+def test_the_run_ends_with_the_summary_of_its_report(finished_run):
+    printed = (finished_run / "printed.txt").read_text()
+    assert "# Ungauged regions (soil_moisture): held-out model vs donor region" in printed
+    assert "| held-out vs donor" in printed and "Reports: data/08_reporting/ungauged_regions" in printed
+    assert "mlflow ui --backend-store-uri" in printed

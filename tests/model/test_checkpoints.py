@@ -112,14 +112,14 @@ def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
     resumed = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
                             on_epoch_end=epochs_run.append)
     assert epochs_run == ([3, 4] if per_pass is None else [3, 4, 1, 2, 3, 4])  # the first pass resumes at 3
-    for (ref_state, ref_history), (state, history) in zip(reference, resumed):
+    for (ref_state, ref_history), (state, history) in zip(reference, resumed, strict=False):
         assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
         assert history["loss"].tolist() == ref_history["loss"].tolist()
     epochs_run.clear()
     reused = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
                            on_epoch_end=epochs_run.append)
     assert epochs_run == []  # the finished group is reused, not retrained
-    for (ref_state, _), (state, _) in zip(reference, reused):
+    for (ref_state, _), (state, _) in zip(reference, reused, strict=False):
         assert all(np.array_equal(ref_state[k].numpy(), state[k].numpy()) for k in ref_state)
 
 

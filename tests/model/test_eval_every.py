@@ -52,7 +52,7 @@ def test_grouped_engine_scores_each_model_as_alone():
     grouped = train_grouped(datasets, config, labels=["a", "b"],
                             evaluators=[_scorer(x, y, []) for x, y in datasets])
     plain = train_grouped(datasets, replace(config, eval_every=None), labels=["a", "b"])
-    for (x, y), (state, history), (plain_state, _) in zip(datasets, grouped, plain):
+    for (x, y), (state, history), (plain_state, _) in zip(datasets, grouped, plain, strict=False):
         assert all(torch.equal(state[k], plain_state[k]) for k in state)
         _, alone = train_lstm(x, y, config, evaluate=_scorer(x, y, []))
         assert history.loc[history["test_median_MSE"].notna(), "epoch"].tolist() == [2, 3]

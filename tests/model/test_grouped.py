@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from synergy_kedro.model.grouped import GroupedLSTMFunction, train_grouped
+from synergy_kedro.model.grouped import train_grouped
+from synergy_kedro.model.grouped_lstm import GroupedLSTMFunction
 from synergy_kedro.model.training import TrainingDivergedError, predict_lstm, train_lstm
 from tests.model.synthetic import config, series
 
@@ -70,7 +71,7 @@ def test_grouped_training_equals_training_each_model_alone(dropout, method, rule
     grouped = train_grouped(datasets, config, labels=["a", "b", "c"])
     assert [int(h["batch_size"].iloc[0]) for _, h in grouped] == batches
     assert [int(h["iterations"].iloc[0]) for _, h in grouped] == updates
-    for (x, y), result in zip(datasets, grouped):
+    for (x, y), result in zip(datasets, grouped, strict=False):
         _assert_same_model(result, train_lstm(x, y, config), x)
 
 
@@ -80,7 +81,7 @@ def test_the_updates_floor_lifts_the_same_models_grouped_as_alone():
     datasets = [_data(n, seed=n) for n in (4, 6, 12)]
     grouped = train_grouped(datasets, config)
     assert [int(h["iterations"].iloc[0]) for _, h in grouped] == [50, 50, 53]
-    for (x, y), result in zip(datasets, grouped):
+    for (x, y), result in zip(datasets, grouped, strict=False):
         _assert_same_model(result, train_lstm(x, y, config), x)
 
 
@@ -88,7 +89,7 @@ def test_each_model_keeps_its_own_seed_and_series_length():
     config = replace(CONFIG, epochs=2, iterations_per_epoch=5)
     datasets = [_data(5, n_time=80, seed=1), _data(3, n_time=60, seed=2)]
     grouped = train_grouped(datasets, config, seeds=[11, 12])
-    for (x, y), seed, result in zip(datasets, (11, 12), grouped):
+    for (x, y), seed, result in zip(datasets, (11, 12), grouped, strict=False):
         _assert_same_model(result, train_lstm(x, y, replace(config, seed=seed)), x)
 
 
@@ -97,7 +98,7 @@ def test_passes_of_fewer_models_give_the_same_models():
     datasets = [_data(n, seed=n) for n in (3, 4, 5)]
     whole = train_grouped(datasets, config)
     passes = train_grouped(datasets, config, max_models_per_pass=2)
-    for (x, _), a, b in zip(datasets, whole, passes):
+    for (x, _), a, b in zip(datasets, whole, passes, strict=False):
         _assert_same_model(a, b, x)
 
 
@@ -132,6 +133,6 @@ def test_bf16_matmuls_train_close_to_fp32():
     datasets = [_data(4, seed=1), _data(5, seed=2)]
     fp32 = train_grouped(datasets, config)
     bf16 = train_grouped(datasets, config, precision="bf16")
-    for (_, h32), (s16, h16) in zip(fp32, bf16):
+    for (_, h32), (s16, h16) in zip(fp32, bf16, strict=False):
         assert all(torch.isfinite(v).all() for v in s16.values())
         np.testing.assert_allclose(h16["loss"], h32["loss"], rtol=0.05)

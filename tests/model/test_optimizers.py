@@ -44,7 +44,7 @@ def test_adam_trains_other_weights_than_adadelta_and_grouped_matches_alone():
     datasets = [_data(n, seed=n) for n in (4, 9)]
     adam = replace(CONFIG, optimizer="adam", learning_rate=0.01)
     grouped = train_grouped(datasets, adam, labels=["a", "b"])
-    for (x, y), (state_g, hist_g) in zip(datasets, grouped):
+    for (x, y), (state_g, hist_g) in zip(datasets, grouped, strict=False):
         state_s, hist_s = train_lstm(x, y, adam)
         for key in state_s:
             np.testing.assert_allclose(state_g[key].numpy(), state_s[key].numpy(), rtol=0, atol=2e-5, err_msg=key)

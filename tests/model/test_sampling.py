@@ -5,8 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from synergy_kedro.model.sampling import (EpochPlan, effective_batch, epoch_plan, gather_windows, iterations_per_epoch,
-                                          random_windows)
+from synergy_kedro.model.sampling import (
+    EpochPlan,
+    effective_batch,
+    epoch_plan,
+    gather_windows,
+    iterations_per_epoch,
+    random_windows,
+)
 
 
 def test_iterations_per_epoch_is_hydrodl_rule():

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from synergy_kedro.core.errors import ConfigurationError
-
 from synergy_kedro.model.training import predict_lstm, train_lstm
 from tests.model.synthetic import config, series
 

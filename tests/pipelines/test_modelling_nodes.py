@@ -8,8 +8,13 @@ import pytest
 import xarray as xr
 
 from synergy_kedro.model.training import train_lstm
-from synergy_kedro.pipelines.modelling.nodes import (model_record, predict_model, split_site_curves, train_model,
-                                                     training_config)
+from synergy_kedro.pipelines.modelling.nodes import (
+    model_record,
+    predict_model,
+    split_site_curves,
+    train_model,
+    training_config,
+)
 from tests.model.synthetic import config
 
 PERIODS = {"train": ["2015-04-01", "2016-03-31"], "test": ["2016-04-01", "2017-03-31"]}

@@ -12,14 +12,14 @@ import pytest
 import xarray as xr
 from shapely.geometry import Point, box
 
+from synergy_kedro.regions.hierarchy import subregion_of
 from synergy_kedro.regions.membership import (
-    column_labels,
     assign_epa_regions,
+    column_labels,
     epa_membership_from_basins,
     epa_membership_from_points,
     read_ecoregion_polygons,
 )
-from synergy_kedro.regions.hierarchy import subregion_of
 from synergy_kedro.sources import SourceDataError
 
 # CAMELS gauges (attributes_other_camels.csv coordinates) and the EPA level-III region they lie in:

@@ -13,11 +13,11 @@ from synergy_kedro.core.canonical import (
     validate_canonical,
 )
 from synergy_kedro.core.errors import ConfigurationError
-from synergy_kedro.regions.membership import read_ecoregion_polygons
+from synergy_kedro.kedro_glue.tracking import RunTracker, TrackingUnavailableError
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions, global_vs_local_site_sets
+from synergy_kedro.regions.membership import read_ecoregion_polygons
 from synergy_kedro.sources.caravan import read_caravan
 from synergy_kedro.sources.errors import SourceDataError
-from synergy_kedro.kedro_glue.tracking import RunTracker, TrackingUnavailableError
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
 
 

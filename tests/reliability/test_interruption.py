@@ -40,13 +40,11 @@ def test_without_the_handler_a_swallowed_ctrl_c_is_lost(default_sigint):
     assert _work_after_the_read(0.6) >= 0.6  # the run would go on and finish
 
 
-def test_a_swallowed_ctrl_c_is_raised_again_within_the_resend_interval(default_sigint):
+def test_a_swallowed_ctrl_c_is_raised_again_during_the_work_that_follows(default_sigint):
     assert interruption.install()
-    started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # not a wall-time bound: a loaded machine only delays the resend
         _swallowing_read()
-        _work_after_the_read(5)
-    assert time.monotonic() - started < 3 * interruption.RESEND_S + 0.1
+        _work_after_the_read(60)
     interruption.caught()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert _work_after_the_read(3 * interruption.RESEND_S) >= 3 * interruption.RESEND_S  # no resend once caught

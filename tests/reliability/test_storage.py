@@ -14,9 +14,9 @@ import xarray as xr
 from kedro.io import DatasetError
 
 from synergy_kedro.core.atomic import write_atomically
+from synergy_kedro.core.errors import StorageError, user_error_in
 from synergy_kedro.datasets.torch_model import TorchModelDataset
 from synergy_kedro.datasets.xarray_netcdf import XarrayNetCDFDataset
-from synergy_kedro.core.errors import StorageError, user_error_in
 
 
 def test_a_failed_write_keeps_the_old_file_and_removes_the_part(tmp_path):

@@ -108,7 +108,7 @@ def test_subregion_counts_exact_with_many_sites():
 
 def test_eco_codes_consistent(ds):
     table = level3_hierarchy().set_index("na_l3code")
-    for l1, l2, l3 in zip(ds.eco_l1.values, ds.eco_l2.values, ds.eco_l3.values):
+    for l1, l2, l3 in zip(ds.eco_l1.values, ds.eco_l2.values, ds.eco_l3.values, strict=False):
         assert l3.startswith(l2 + ".") and l2.startswith(l1 + "."), (l1, l2, l3)
         assert table.loc[l3, "na_l2code"] == l2 and table.loc[l3, "na_l1code"] == l1
 

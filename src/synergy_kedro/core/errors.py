@@ -15,6 +15,10 @@ class UserError(Exception):
     """Bad input data or settings, explained in the message."""
 
 
+class SourceDataError(UserError, ValueError):
+    """A source file or folder is missing, or lacks a required column, basin or value (readers, regions)."""
+
+
 class ConfigurationError(UserError, ValueError):
     """A parameter has a value the project cannot use (the message names it and the choices)."""
 

@@ -1,7 +1,7 @@
 """Every parameter of a run, typed and checked once, before any node runs.
 
-A misspelt key (``training.epoch``) used to be dropped without a word, ``epochs: -1`` trained
-nothing and overwrote every model, an impossible date failed deep in pandas. Here each block of
+A misspelt key (``training.epoch``) must not be dropped without a word, nor ``epochs: -1`` train
+nothing and overwrite every model, nor an impossible date fail deep in pandas. Each block of
 ``conf/*/parameters*.yml`` (plus ``--params``) is a frozen pydantic model that rejects unknown
 keys and checks types and ranges; the checks that span blocks (the window fits in the training
 period, the test period follows it, per-target values exist for the run's target) run on the
@@ -17,8 +17,16 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from synergy_kedro.core.errors import ConfigurationError
 

@@ -1,8 +1,17 @@
 """Kedro datasets this project needs and kedro-datasets does not ship (netCDF, PyTorch files, raw layouts)."""
 
 from .checkpoint_store import CheckpointStoreDataset
-from .raw_sources import (CamelsUSDataset, CaravanDataset, EcoregionPolygonsDataset, Gages2Dataset, NldasDataset,
-                          SmapCsvDataset, SmapL3Dataset, StaticGridDataset, StaticTableDataset)
+from .raw_sources import (
+                          CamelsUSDataset,
+                          CaravanDataset,
+                          EcoregionPolygonsDataset,
+                          Gages2Dataset,
+                          NldasDataset,
+                          SmapCsvDataset,
+                          SmapL3Dataset,
+                          StaticGridDataset,
+                          StaticTableDataset,
+)
 from .torch_model import TorchModelDataset
 from .xarray_netcdf import XarrayNetCDFDataset
 

@@ -105,11 +105,11 @@ def verdict_vs_budget_figure(tables: Mapping[str, pd.DataFrame], global_updates:
     ax = fig.subplots()
     colours = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
     drawn = False
-    for (label, table), colour in zip(tables.items(), colours):
+    for (label, table), colour in zip(tables.items(), colours, strict=False):
         if table is None or table.empty:
             continue
         drawn = True
-        for name, part in table[table["model"] != "All"].groupby("model"):
+        for _name, part in table[table["model"] != "All"].groupby("model"):
             ax.plot(part["updates"], part["share_global_better"], color=colour, alpha=0.25, lw=0.8)
         pooled = table[table["model"] == "All"]
         ax.plot(pooled["updates"], pooled["share_global_better"], color=colour, lw=2.5,

@@ -104,7 +104,7 @@ def comparison_figure(
     n_groups = len(regions) + 1
     fig = Figure(figsize=(max(6.0, 0.25 * n_groups * (len(per_model) + 1)), 2.8 * len(metrics) + 0.6))
     axes = fig.subplots(nrows=len(metrics), ncols=1, squeeze=False, sharex=True)[:, 0]
-    for i, (ax, metric) in enumerate(zip(axes, metrics)):
+    for i, (ax, metric) in enumerate(zip(axes, metrics, strict=False)):
         _draw_region_boxes(ax, per_model, region_of_site, metric, regions, legend=i == 0)
     if title:
         fig.suptitle(title)

@@ -100,7 +100,7 @@ def learning_curve_figure(histories: Mapping[str, pd.DataFrame], metrics: Sequen
     figure = Figure(figsize=(4.2 * len(panels), 3.6), layout="constrained")
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     colour, style = _line_colours(histories, groups), _line_styles(histories, styles)
-    for ax, panel in zip(axes, panels):
+    for ax, panel in zip(axes, panels, strict=False):
         for name, history in histories.items():
             if history.empty:
                 continue

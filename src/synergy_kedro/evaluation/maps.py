@@ -38,8 +38,8 @@ from matplotlib.path import Path
 from pyproj import Transformer
 
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
-from synergy_kedro.regions.membership import EPA_FIELDS, EQUAL_AREA_CRS
 from synergy_kedro.regions.hierarchy import SUBREGIONS, level1_of, level2_of, subregions_of
+from synergy_kedro.regions.membership import EPA_FIELDS, EQUAL_AREA_CRS
 
 #: Size of a site's square on the map, per target, in metres: SMAP L3 pixels are 36 km cells.
 #: Targets not listed (streamflow) are drawn as points at the gauge.
@@ -148,7 +148,7 @@ def draw_sites(ax: Axes, xy: pd.DataFrame, footprint_m: float | None, *, gid: st
     """
     if footprint_m:
         half = footprint_m / 2.0
-        squares = [Rectangle((x - half, y - half), footprint_m, footprint_m) for x, y in zip(xy["x"], xy["y"])]
+        squares = [Rectangle((x - half, y - half), footprint_m, footprint_m) for x, y in zip(xy["x"], xy["y"], strict=False)]
         collection: Collection = PatchCollection(squares, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder)
         if values is None:
             collection.set_facecolor(facecolor)
@@ -337,7 +337,7 @@ def roi_map(sites: pd.DataFrame, roi_sets: Mapping[str, Mapping[str, Sequence[st
     fig = Figure(figsize=(5.2 * n_cols, 3.7 * n_rows + 0.8))
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     shapes = map_polygons(polygons) if polygons is not None else None
-    for ax, roi in zip(axes, rois):
+    for ax, roi in zip(axes, rois, strict=False):
         sets = roi_sets[roi]
         if shapes is not None:
             _draw_roi_outlines(ax, shapes, roi)

@@ -219,7 +219,7 @@ def _per_seed(seed_table: pd.DataFrame, metric: str) -> str:
     share, p = f"{metric}_share_global_better", f"{metric}_p"
     if len(seed_table) < 2 or not {share, p} <= set(seed_table.columns):
         return ""
-    kinds = pd.Series([outcome(a, b) for a, b in zip(seed_table[share], seed_table[p])])
+    kinds = pd.Series([outcome(a, b) for a, b in zip(seed_table[share], seed_table[p], strict=False)])
     counts = kinds.value_counts()
     return (f" Over the {len(kinds)} seeds it holds with {counts.get('holds', 0)}, is reversed with "
             f"{counts.get('reversed', 0)} and is not significant with {counts.get('not significant', 0)}.")

@@ -61,7 +61,7 @@ def headline(table: pd.DataFrame, metric: str) -> str:
         return "No held-out model could be compared with a donor (see the logged reasons)."
     r = pooled.iloc[0]
     return (f"Where a region has no gauges, unification's answer (one model of every other region) against "
-            f"regionalization's (the most similar region's model): the held-out model "
+            f"regionalization's (the most similar region's model): the held-out model's advantage "
             f"**{verdict(r[f'{metric}_share_a_better'], r[f'{metric}_p'], 'the held-out model', 'the donor')}** "
             f"on {metric}.")
 

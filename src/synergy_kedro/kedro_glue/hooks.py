@@ -16,9 +16,17 @@ from synergy_kedro.evaluation.run_summary import run_summary
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.kedro_glue.run_folder import run_folder
 from synergy_kedro.kedro_glue.run_lock import RunLock
-from synergy_kedro.kedro_glue.tracking import (RunTracker, TrackingUnavailableError, git_sha, model_namespaces,
-                                               one_line, quiet_store_logs, resolve_tracking_uri, store_problem,
-                                               store_unavailable)
+from synergy_kedro.kedro_glue.tracking import (
+    RunTracker,
+    TrackingUnavailableError,
+    git_sha,
+    model_namespaces,
+    one_line,
+    quiet_store_logs,
+    resolve_tracking_uri,
+    store_problem,
+    store_unavailable,
+)
 from synergy_kedro.kedro_glue.tracking_models import TrainingData
 
 log = logging.getLogger(__name__)
@@ -33,14 +41,13 @@ class PipelineStructureHooks:
     def after_context_created(self, context) -> None:
         from kedro.framework.project import pipelines
 
-        from synergy_kedro import pipeline_registry
-
         parameters = context.config_loader["parameters"]
         validate_parameters(parameters)  # before any node runs: one error naming every bad key
         structure_config.remember(parameters)
         # Kedro's documented reset of the pipelines it has loaded: the next access registers them
         # again, with this run's regions and ROIs (e.g. a second session in the same process).
-        pipelines.configure(pipeline_registry.__name__)
+        # Named, not imported: the registry imports the pipelines, which sit above this glue.
+        pipelines.configure(f"{__name__.split('.')[0]}.pipeline_registry")
 
 
 class RunLockHooks:
@@ -186,7 +193,7 @@ class MlflowTrackingHooks:
                 identity = {"kedro_session_id": dead.get("kedro_session_id"), "mlflow_run_id": dead_id}
                 models = self._log_models(orphan, identity, pipeline, catalog)
                 orphan.end("KILLED")
-        except Exception as exc:  # noqa: BLE001 - the new run matters more than closing the old one
+        except Exception as exc:  # the pipeline's own error (or the interruption) is the one to surface  # the new run matters more than closing the old one
             log.warning("Could not close MLflow run %s of the run that died (%s): %s", dead_id, who, one_line(exc))
             log.debug("Closing MLflow run %s failed", dead_id, exc_info=True)
             return
@@ -230,7 +237,7 @@ class MlflowTrackingHooks:
         try:
             with quiet_store_logs():
                 self._log_outputs(self._tracker, self._identity, pipeline, catalog)
-        except Exception as exc:  # noqa: BLE001 - the pipeline's own error (or the interruption) is the one to surface
+        except Exception as exc:
             log.warning("Could not log the finished models of the %s run to MLflow (they are kept in data/ and "
                         "reused by the next run): %s", what, one_line(exc, outer))
             log.debug("Logging the %s run's models failed", what, exc_info=True)
@@ -312,7 +319,7 @@ def _session_id(run_params: dict[str, Any]) -> str:
 
 def _filepath(catalog, name: str) -> str | None:
     """The file behind a (materialised) dataset, as the dataset itself resolved it."""
-    path = (catalog.get(name)._describe() or {}).get("filepath")  # noqa: SLF001 - the dataset's own description
+    path = (catalog.get(name)._describe() or {}).get("filepath")  # the dataset's own description
     return None if path is None else str(path)
 
 
@@ -327,7 +334,7 @@ def _layer(catalog, name: str) -> str | None:
 class RunSummaryHooks:
     """Prints :func:`~synergy_kedro.evaluation.run_summary.run_summary` when a pipeline has written a paper report."""
 
-    REPORTS = ("global_vs_local_paper_report", "similar_vs_dissimilar_paper_report")
+    REPORTS = ("global_vs_local_paper_report", "similar_vs_dissimilar_paper_report", "ungauged_regions_report")
 
     def __init__(self, tracking: MlflowTrackingHooks) -> None:
         self._tracking = tracking
@@ -340,7 +347,7 @@ class RunSummaryHooks:
         reports = {n: catalog.load(n) for n in names}
         folders = [_relative(Path(_filepath(catalog, n) or ".").parent) for n in names]
         uri, run_id = self._tracking.last_run or (None, None)
-        print(run_summary(reports, folders, uri, run_id), flush=True)  # noqa: T201 - the console block is the point
+        print(run_summary(reports, folders, uri, run_id), flush=True)  # the console block is the point
 
 
 def _relative(path: Path) -> Path:

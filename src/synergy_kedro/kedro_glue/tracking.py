@@ -28,8 +28,13 @@ from mlflow.tracking import MlflowClient
 
 from synergy_kedro.core.errors import UserError
 from synergy_kedro.evaluation.metrics import METRIC_COLUMNS
-from synergy_kedro.kedro_glue.tracking_models import (TrainingData, dataset_input, log_network, register_network,
-                                                      registered_model_name)
+from synergy_kedro.kedro_glue.tracking_models import (
+    TrainingData,
+    dataset_input,
+    log_network,
+    register_network,
+    registered_model_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +88,7 @@ class RunTracker:
                 self.experiment_id = (experiment.experiment_id if experiment else
                                       self.client.create_experiment(experiment_name,
                                                                     artifact_location=artifact_location))
-        except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
+        except Exception as exc:  # any store failure means the same to the user  # any store failure means the same to the user
             raise TrackingUnavailableError(store_unavailable(tracking_uri, exc)) from exc
         self.parent_id: str | None = None
         self.logged_models: set[str] = set()
@@ -96,7 +101,7 @@ class RunTracker:
                 run = self.client.create_run(self.experiment_id, run_name=run_name, tags=dict(tags))
                 self.parent_id = run.info.run_id
                 self._log_params(self.parent_id, flatten(params))
-        except Exception as exc:  # noqa: BLE001 - any store failure means the same to the user
+        except Exception as exc:
             raise TrackingUnavailableError(store_unavailable(self.tracking_uri, exc)) from exc
         return self.parent_id
 
@@ -314,7 +319,7 @@ def _curve_metrics(history: pd.DataFrame) -> list[Metric]:
     """The learning curves (``training.eval_every``): ``curve_median_<metric>`` per scored epoch (step = epoch)."""
     curves = [c for c in history.columns if c.startswith("test_median_")]
     return [Metric(f"curve_{c.removeprefix('test_')}", float(value), 0, int(epoch))
-            for c in curves for epoch, value in zip(history["epoch"], history[c]) if pd.notna(value)]
+            for c in curves for epoch, value in zip(history["epoch"], history[c], strict=False) if pd.notna(value)]
 
 
 def _epoch_plan_params(history: pd.DataFrame) -> dict[str, int]:

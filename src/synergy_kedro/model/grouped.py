@@ -1,68 +1,15 @@
-"""Many HydroLSTMs trained at once, as one stacked model.
+"""Many HydroLSTMs trained at once, as one stacked model (``training.grouped: true``).
 
-The local models of an experiment (18 sub-regions; the four training sets of an ROI) have the
-same architecture and differ only in their data. Trained one by one, each small step pays the
-framework's fixed cost per operation (and, on a GPU, a kernel launch per operation) while using a
-fraction of the hardware. Here the G models' parameters are stacked along a leading axis
-(:func:`torch.func.stack_module_state`) and one step evaluates all of them with batched matrix
-products (``torch.bmm``/``torch.matmul``): G input layers, G LSTMs, G heads in one pass.
-
-**Same results as training each model alone** with :func:`synergy_kedro.model.training.train_lstm`
-and the same config and seed (CPU; float tolerance):
-
-* init: ``torch.manual_seed(seed)`` then ``HydroLSTM(...)`` per model, exactly as ``train_lstm``;
-* batches: each model has its own ``numpy`` Generator seeded with its seed, drawing
-  :func:`~synergy_kedro.model.sampling.random_windows` in the same order as ``train_lstm``;
-* dropout: each model has its own ``torch.Generator`` started from the global CPU generator's
-  state right after that model's init, which is where ``train_lstm``'s dropout draws from; the
-  masks of a step are drawn as ``HydroLSTM`` draws them (:func:`~synergy_kedro.model.dropout.keep_mask`:
-  two (4H, H) DropConnect masks, or one (batch, time, hidden) output mask), so they are
-  bit-identical on CPU;
-* loss: masked RMSE per model; the step minimises the *sum* of the G losses, whose gradient with
-  respect to model g's parameters is exactly model g's own gradient (no parameter is shared);
-  as in ``train_lstm``, a model whose batch has no observation sits that step out before the
-  forward pass (no dropout mask drawn, no update), and a non-finite loss raises
-  :class:`~synergy_kedro.model.training.TrainingDivergedError`;
-* optimizer: AdaDelta (or Adam) with ``torch.optim``'s update formula and per-model state
-  (:mod:`.stacked_optimizers`).
-
-What differs is only floating-point rounding: the LSTM is a hand-written grouped recurrence
-(:class:`GroupedLSTMFunction`, forward and backward through time with batched products) instead of
-``nn.LSTM``'s fused CPU kernel, and the loss sums in another order. Differences start at ~1e-7
-relative and grow slowly with the number of steps (the tests bound them after a few epochs).
-
-**Different batches and iterations per epoch.** hydroDL's rule gives each model its own batch
-(capped at its site count) and number of batches per epoch (it grows with the site count).
-Batches are padded to the largest (padded columns carry no target, so no loss or gradient).
-Epochs run in lockstep: in epoch e, step i evaluates only the models with more than i batches
-per epoch (their parameters are sliced out of the stack for that step, so a finished model costs
-nothing and neither draws batches nor dropout masks nor updates its optimizer state). Every model
-therefore sees exactly the batches it would see alone. The history's ``seconds`` is the wall time
-of the group's epoch.
-
-**Devices.** CPU and CUDA. On CUDA the training arrays go to the device once through pinned
-memory, dropout masks come from per-model CUDA generators (reproducible, but not the sequential
-masks: ``train_lstm`` on CUDA is not bit-reproducible anyway), the step never waits for the GPU
-(which batches hold observations is read from a host copy of y; divergence is checked once per
-epoch), and ``precision="bf16"`` runs the matrix products in bfloat16 with float32 master weights,
-optimizer state, cell state and loss.
-
-**When it pays.** Grouping removes per-model fixed costs (Python, kernel launches, host syncs),
-not arithmetic. On a GPU a small model's step is mostly such costs, so G models cost little more
-than one. On a CPU, ``train_lstm``'s ``nn.LSTM`` runs oneDNN's fused LSTM, already close to
-compute-bound, and this hand-written recurrence is measured at 0.6–0.9× its speed on 2 cores
-(``benchmarks/training_speed.py``): keep ``training.grouped: false`` there. Memory grows with G
-(each model keeps its activations), see ``max_models_per_pass``.
-
-**Interruption.** With a :class:`~synergy_kedro.model.checkpoints.CheckpointStore` the group's
-whole state (stacked weights, AdaDelta state, every model's batch and dropout generators, the
-histories) is saved every ``checkpoint_every`` epochs, as ``train_lstm`` does for one model; a rerun
-resumes after the last saved epoch and ends with the weights of an uninterrupted run.
+Trained one by one, each small model pays the framework's fixed cost per operation (on a GPU a
+kernel launch each) while using a fraction of the hardware; stacked, G models take one step
+together (:mod:`.grouped_lstm`). Every model gets what :func:`~synergy_kedro.model.training.train_lstm`
+would give it alone, within float rounding: its own initialisation, batches, dropout masks,
+updates and epoch plan. It pays on a GPU and not on a CPU, where ``nn.LSTM``'s fused kernel is
+faster (``benchmarks/training_speed.py``). Why each piece is as it is: docs/grouped_training.md.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -75,169 +22,18 @@ import torch
 from torch.func import stack_module_state
 
 from .checkpoints import CheckpointStore, fingerprint
-from .device import configure_backends, matmul_dtype, no_autocast, resolve_device, to_device
+from .device import configure_backends, matmul_dtype, resolve_device, to_device
 from .dropout import keep_mask
+from .grouped_lstm import PARAMETER_NAMES, grouped_forward
+from .loop import Evaluator, run_epochs
+from .loss import masked_rmse
 from .lstm import HydroLSTM
 from .sampling import epoch_plan, random_windows
 from .stacked_optimizers import stacked_optimizer
-from .loop import Evaluator, run_epochs
-from .loss import masked_rmse
-from .training import TrainingConfig, TrainingDivergedError
+from .training import TrainingConfig, diverged_error
 
 log = logging.getLogger(__name__)
 
-PARAMETER_NAMES = ("input_layer.weight", "input_layer.bias", "lstm.weight_ih_l0", "lstm.weight_hh_l0",
-                   "lstm.bias_ih_l0", "lstm.bias_hh_l0", "head.weight", "head.bias")
-
-
-# --------------------------------------------------------------------------------------------
-# The grouped LSTM: G independent single-layer LSTMs in one recurrence.
-# --------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=16)
-def _gate_order(hidden: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """PyTorch's gate rows (i, f, g, o) → (i, f, o, g), so one sigmoid covers three gates; and back."""
-    h = hidden
-    perm = torch.cat([torch.arange(0, 2 * h), torch.arange(3 * h, 4 * h), torch.arange(2 * h, 3 * h)])
-    return perm.to(device), torch.argsort(perm).to(device)
-
-
-class GroupedLSTMFunction(torch.autograd.Function):
-    """G single-layer LSTMs (PyTorch's gate order i, f, g, o; zero initial state) in one recurrence.
-
-    ``x`` (G, T, I, B), ``w_ih`` (G, 4H, I), ``w_hh`` (G, 4H, H), ``bias`` (G, 4H) (= b_ih + b_hh)
-    → hidden states (G, T, H, B).
-
-    Layout: time outermost, batch innermost, so every step works on contiguous (·, B) blocks
-    (element-wise operations on contiguous memory run 2–3× faster on CPU than on strided views).
-    The step's input and recurrent products and the bias are one product,
-    gates_t = [W_ih | W_hh | b] · z_t with z_t = [x_t ; h_{t−1} ; 1] kept in one buffer ``z``
-    (G, T + 1, I + H + 1, B) into which each step writes its h. Internally the gate rows are
-    ordered (i, f, o, g) so one sigmoid covers three gates.
-
-    Forward: 7 operations per step. Backward: back-propagation through time by hand, 19
-    operations per step on (G, ·, B) blocks, using h = o·tanh c to save work
-    (o(1 − tanh²c) = o − h·tanh c; tanh c·o(1 − o) = h − h·o); one product gives the gradient
-    with respect to z_t and one accumulates [dW_ih | dW_hh | db] += dgates_t · z_tᵀ.
-    """
-
-    @staticmethod
-    def forward(ctx, x, w_ih, w_hh, bias, mm_dtype=torch.float32):  # noqa: D102
-        with no_autocast(x.device.type):
-            g_, t_, i_, b_ = x.shape
-            h_ = w_hh.shape[-1]
-            perm, _ = _gate_order(h_, x.device)
-            w_cat = torch.cat([w_ih.index_select(1, perm), w_hh.index_select(1, perm),
-                               bias.index_select(1, perm).unsqueeze(2)], dim=2)  # (G, 4H, I+H+1)
-            z = x.new_empty(g_, t_ + 1, i_ + h_ + 1, b_)  # [x_t ; h_{t−1} ; 1]
-            z[:, :t_, :i_].copy_(x)
-            z[:, t_, :i_].zero_()
-            z[:, 0, i_:i_ + h_].zero_()
-            z[:, :, i_ + h_].fill_(1.0)
-            acts = x.new_empty(g_, t_, 4 * h_, b_)  # gate activations (i, f, o, g)
-            cs = x.new_empty(g_, t_ + 1, h_, b_)  # c_0 … c_T
-            cs[:, 0].zero_()
-            tcs = x.new_empty(g_, t_, h_, b_)  # tanh(c_1) … tanh(c_T)
-            w_mm = w_cat if mm_dtype == x.dtype else w_cat.to(mm_dtype)
-            for t in range(t_):
-                a = acts[:, t]
-                if mm_dtype == x.dtype:
-                    torch.bmm(w_cat, z[:, t], out=a)
-                else:
-                    a.copy_(torch.bmm(w_mm, z[:, t].to(mm_dtype)))
-                a[:, :3 * h_].sigmoid_()
-                a[:, 3 * h_:].tanh_()
-                c = cs[:, t + 1]
-                torch.mul(a[:, h_:2 * h_], cs[:, t], out=c)
-                c.addcmul_(a[:, :h_], a[:, 3 * h_:])
-                torch.tanh(c, out=tcs[:, t])
-                torch.mul(a[:, 2 * h_:3 * h_], tcs[:, t], out=z[:, t + 1, i_:i_ + h_])
-        ctx.mm_dtype = mm_dtype
-        ctx.save_for_backward(w_cat, acts, cs, tcs, z)
-        return z[:, 1:, i_:i_ + h_]
-
-    @staticmethod
-    def backward(ctx, dout):  # noqa: D102
-        w_cat, acts, cs, tcs, z = ctx.saved_tensors
-        mm_dtype = ctx.mm_dtype
-        with no_autocast(z.device.type):
-            g_, t_, four_h, b_ = acts.shape
-            h_ = four_h // 4
-            i_ = w_cat.shape[2] - h_ - 1
-            _, inverse = _gate_order(h_, z.device)
-            dz = z.new_empty(g_, t_, i_ + h_ + 1, b_)  # gradient with respect to z_t
-            d_wcat = z.new_zeros(g_, 4 * h_, i_ + h_ + 1)
-            dh, dc = z.new_empty(g_, h_, b_), z.new_zeros(g_, h_, b_)
-            s1, s2 = z.new_empty(g_, h_, b_), z.new_empty(g_, h_, b_)
-            dg = z.new_empty(g_, 4 * h_, b_)
-            w_cat_t = w_cat.transpose(1, 2)  # (G, I+H+1, 4H)
-            if mm_dtype != z.dtype:
-                w_cat_t = w_cat_t.to(mm_dtype)
-            for t in range(t_ - 1, -1, -1):
-                a = acts[:, t]
-                i, f, o, g = a[:, :h_], a[:, h_:2 * h_], a[:, 2 * h_:3 * h_], a[:, 3 * h_:]
-                h, tc = z[:, t + 1, i_:i_ + h_], tcs[:, t]
-                if t == t_ - 1:
-                    dh.copy_(dout[:, t])
-                else:
-                    torch.add(dout[:, t], dz[:, t + 1, i_:i_ + h_], out=dh)
-                torch.addcmul(o, h, tc, value=-1, out=s1)  # o (1 − tanh² c)
-                dc.addcmul_(dh, s1)
-                torch.addcmul(h, h, o, value=-1, out=s1)  # tanh c · o (1 − o)
-                torch.mul(dh, s1, out=dg[:, 2 * h_:3 * h_])
-                torch.addcmul(i, i, i, value=-1, out=s1)  # i (1 − i)
-                s1.mul_(g)
-                torch.mul(dc, s1, out=dg[:, :h_])
-                torch.addcmul(f, f, f, value=-1, out=s1)  # f (1 − f)
-                s1.mul_(cs[:, t])
-                torch.mul(dc, s1, out=dg[:, h_:2 * h_])
-                torch.mul(i, g, out=s2)
-                torch.addcmul(i, s2, g, value=-1, out=s1)  # i (1 − g²)
-                torch.mul(dc, s1, out=dg[:, 3 * h_:])
-                dc.mul_(f)
-                if mm_dtype == z.dtype:
-                    torch.bmm(w_cat_t, dg, out=dz[:, t])
-                    d_wcat.baddbmm_(dg, z[:, t].transpose(1, 2))
-                else:
-                    dg_mm = dg.to(mm_dtype)
-                    dz[:, t].copy_(torch.bmm(w_cat_t, dg_mm))
-                    d_wcat.add_(torch.bmm(dg_mm, z[:, t].transpose(1, 2).to(mm_dtype)))
-            d_wih = d_wcat[:, :, :i_].index_select(1, inverse)
-            d_whh = d_wcat[:, :, i_:i_ + h_].index_select(1, inverse)
-            d_bias = d_wcat[:, :, i_ + h_].index_select(1, inverse)
-        return dz[:, :, :i_], d_wih, d_whh, d_bias, None
-
-
-def grouped_forward(params: dict[str, torch.Tensor], x: torch.Tensor, dropout_masks: torch.Tensor | None = None,
-                    mm_dtype: torch.dtype = torch.float32,
-                    weight_masks: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-    """G HydroLSTMs on a batch x (G, T, B, F) → (G, T, B).
-
-    ``params`` are the stacked HydroLSTM parameters (:data:`PARAMETER_NAMES`, leading axis G);
-    ``dropout_masks`` (G, T, H, B), already scaled by 1/(1 − p), or None: dropout on the LSTM output
-    (``dropout_method="outputs"``); ``weight_masks`` (G, 4H, H) twice, scaled likewise, or None:
-    DropConnect on the input-to-hidden and hidden-to-hidden weights (``"weights"``, hydroDL's).
-    """
-    def linear(w, inputs, b):  # w (G, O, I) · inputs (G, T, I, B) + b → (G, T, O, B)
-        if mm_dtype == inputs.dtype:
-            out = torch.matmul(w.unsqueeze(1), inputs)
-        else:
-            out = torch.matmul(w.unsqueeze(1).to(mm_dtype), inputs.to(mm_dtype)).to(inputs.dtype)
-        return out + b[:, None, :, None]
-
-    h = torch.relu(linear(params["input_layer.weight"], x.transpose(2, 3), params["input_layer.bias"]))
-    w_ih, w_hh = params["lstm.weight_ih_l0"], params["lstm.weight_hh_l0"]
-    if weight_masks is not None:
-        w_ih, w_hh = w_ih * weight_masks[0], w_hh * weight_masks[1]
-    out = GroupedLSTMFunction.apply(h, w_ih, w_hh, params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"], mm_dtype)
-    if dropout_masks is not None:
-        out = out * dropout_masks
-    return linear(params["head.weight"], out, params["head.bias"]).squeeze(2)
-
-
-# --------------------------------------------------------------------------------------------
-# The training loop.
-# --------------------------------------------------------------------------------------------
 
 @dataclass
 class _Stream:
@@ -324,7 +120,7 @@ def train_grouped(
     if len(features) != 1 or len(windows) != 1:
         raise ValueError(f"Grouped models must share the number of features ({sorted(features)}) and the window "
                          f"({sorted(windows)}); train the others on their own.")
-    for (x, y), label in zip(datasets, labels):
+    for (x, y), label in zip(datasets, labels, strict=False):
         if x.shape[0] == 0 or x.shape[:2] != y.shape:
             raise ValueError(f"{label}: x {x.shape} and y {y.shape} must be (site, time, feature) and (site, time), "
                              "with at least one site.")
@@ -340,7 +136,7 @@ def train_grouped(
         eval_every=config.eval_every, evaluators=evaluators, on_epoch_end=on_epoch_end,
         desc=f"train {n_models} models")
     results = []
-    for g, (label, s) in enumerate(zip(labels, engine.streams)):
+    for g, (label, s) in enumerate(zip(labels, engine.streams, strict=False)):
         log.info("Trained %s (grouped, %d models): %d sites, batch %d (of %d), %d epochs × %d updates, final loss %.4f",
                  label, n_models, s.n_sites, s.batch, config.batch_size, config.epochs, s.n_iter,
                  histories[g][-1]["loss"])
@@ -377,11 +173,8 @@ class _Group:
             self.index_cache[key] = torch.as_tensor(rows, dtype=torch.long, device=self.device)
         return self.index_cache[key]
 
-    def _diverged(self, finite: np.ndarray, rows: list[int], epoch: int) -> TrainingDivergedError:
-        bad = [self.labels[rows[k]] for k in np.flatnonzero(~finite)]
-        return TrainingDivergedError(
-            f"Training {', '.join(bad)} (grouped) diverged: the loss is not finite at epoch {epoch}. Check the inputs "
-            "for extreme values (features.transforms) or lower training.hidden_size.")
+    def _diverged(self, finite: np.ndarray, rows: list[int], epoch: int) -> Exception:
+        return diverged_error([self.labels[rows[k]] for k in np.flatnonzero(~finite)], "not finite", epoch)
 
     def run_epoch(self, epoch: int, tick: Callable[[], None]) -> list[dict]:
         n_models, streams, device, window = len(self.streams), self.streams, self.device, self.window
@@ -420,7 +213,7 @@ class _Group:
             else:
                 all_finite.index_copy_(0, idx, all_finite.index_select(0, idx) & torch.isfinite(loss.detach()))
             grads = torch.autograd.grad(loss.sum(), list(leaves.values()))
-            self.optimizer.step(dict(zip(leaves, grads)), rows)
+            self.optimizer.step(dict(zip(leaves, grads, strict=False)), rows)
             loss_sum.index_add_(0, idx, loss.detach().double())
             loss_count.index_add_(0, idx, torch.ones_like(idx))
         finite = all_finite.cpu().numpy()
@@ -440,7 +233,7 @@ class _Group:
         for k, v in state["params"].items():
             self.params[k].copy_(v.to(self.params[k].device))
         self.optimizer.load_state_dict(state["optimizer"])
-        for stream, sampler, dropout in zip(self.streams, state["samplers"], state["dropout"]):
+        for stream, sampler, dropout in zip(self.streams, state["samplers"], state["dropout"], strict=False):
             stream.rng.bit_generator.state = sampler
             if dropout is not None:
                 stream.dropout.set_state(dropout)
@@ -517,7 +310,7 @@ def _stack_data(datasets: Sequence[tuple[np.ndarray, np.ndarray]], config: Train
     x_all = np.zeros((total, n_time_max, n_features), dtype=np.float32)
     y_all = np.full((total, n_time_max), np.nan, dtype=np.float32)
     streams, offset = [], 0
-    for (x, y), seed, gen in zip(datasets, seeds, generators):
+    for (x, y), seed, gen in zip(datasets, seeds, generators, strict=False):
         n_sites, n_time = x.shape[:2]
         x_all[offset:offset + n_sites, :n_time] = x
         y_all[offset:offset + n_sites, :n_time] = y

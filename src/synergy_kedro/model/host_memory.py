@@ -1,13 +1,10 @@
 """Let a training process reuse the host memory it frees instead of handing it back to the kernel.
 
-A streamflow step (batch 482, window 365) allocates and frees several buffers of 40-180 MB. glibc
-serves every allocation above 32 MB with a fresh ``mmap`` and unmaps it on ``free``, so each step
-touched its buffers' pages anew: the 45-epoch Caravan run spent 2,028 s in the kernel beside 2,771 s
-of user time (742 million minor page faults). With ``mmap`` off and trimming raised, the freed
-blocks stay in the heap and the next step reuses them: 1.47-1.69 s → 0.94-1.01 s per step of the
-global model on one thread, for 0.5 GB more resident memory (``benchmarks/host_memory.py``).
-With two torch threads the gain is smaller (0.95 → 0.68 s): glibc may serve a thread from another
-arena, whose heaps cannot hold such blocks and still map them. Only the process that trains is changed (Kedro's ParallelRunner workers each call this), and only
+A streamflow step allocates and frees buffers larger than glibc's mmap threshold (32 MB), so by
+default each step maps them afresh and faults their pages in again; the kernel time then rivals
+the arithmetic. With ``mmap`` off and trimming raised, freed blocks stay in the heap and the next
+step reuses them, for some more resident memory (figures: benchmarks/RESULTS.md, "Host memory").
+Only the process that trains is changed (Kedro's ParallelRunner workers each call this), and only
 on Linux with glibc; ``SYNERGY_KEEP_FREED_MEMORY=0`` leaves the allocator as it is.
 """
 

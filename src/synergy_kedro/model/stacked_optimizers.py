@@ -45,7 +45,7 @@ class StackedOptimizer:
             p_r, slots_r = param.index_select(0, rows), [s.index_select(0, rows) for s in slots]
             self._update(p_r, grads[name], slots_r, steps)
             param.index_copy_(0, rows, p_r)
-            for live, updated in zip(slots, slots_r):
+            for live, updated in zip(slots, slots_r, strict=False):
                 live.index_copy_(0, rows, updated)
 
     def _update(self, param: torch.Tensor, grad: torch.Tensor, slots: list[torch.Tensor], steps: torch.Tensor) -> None:
@@ -66,7 +66,7 @@ class StackedAdadelta(StackedOptimizer):
 
     slots = ("square_avg", "acc_delta")
 
-    def _update(self, param, grad, slots, steps) -> None:  # noqa: ANN001
+    def _update(self, param, grad, slots, steps) -> None:
         square_avg, acc_delta = slots
         square_avg.mul_(ADADELTA_RHO).addcmul_(grad, grad, value=1 - ADADELTA_RHO)
         std = square_avg.add(ADADELTA_EPS).sqrt_()
@@ -81,7 +81,7 @@ class StackedAdam(StackedOptimizer):
 
     slots = ("exp_avg", "exp_avg_sq")
 
-    def _update(self, param, grad, slots, steps) -> None:  # noqa: ANN001
+    def _update(self, param, grad, slots, steps) -> None:
         exp_avg, exp_avg_sq = slots
         exp_avg.lerp_(grad, 1 - ADAM_BETA1)
         exp_avg_sq.mul_(ADAM_BETA2).addcmul_(grad, grad, value=1 - ADAM_BETA2)

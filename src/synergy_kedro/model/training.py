@@ -8,7 +8,7 @@ CUDA is used when present (``device: auto``); cuDNN's LSTM is not bit-reproducib
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +19,8 @@ from synergy_kedro.core.errors import ConfigurationError, UserError
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
-from .loss import masked_rmse
 from .loop import Evaluator, run_epochs
+from .loss import masked_rmse
 from .lstm import HydroLSTM, check_dropout_method
 from .optimizers import OPTIMIZERS, make_optimizer
 from .sampling import EPOCH_RULES, epoch_plan, gather_windows, random_windows
@@ -89,10 +89,11 @@ class TrainingDivergedError(UserError, FloatingPointError):
     """The loss became NaN or infinite on observed targets."""
 
 
-def _diverged(label: str, loss: float, epoch: int) -> TrainingDivergedError:
+def diverged_error(labels: Sequence[str], loss: float | str, epoch: int) -> TrainingDivergedError:
+    """The one message for a loss that stopped being finite, for one model or several trained together."""
     return TrainingDivergedError(
-        f"Training {label} diverged: the loss is {loss} at epoch {epoch}. Check the inputs for extreme values "
-        "(features.transforms) or lower training.hidden_size.")
+        f"Training {', '.join(labels)} diverged: the loss is {loss} at epoch {epoch}. Check the inputs for extreme "
+        "values (features.transforms, ingestion.plausibility.bounds) or lower training.hidden_size.")
 
 
 def train_lstm(
@@ -155,7 +156,7 @@ class _SingleModel:
         # the device in one copy, so the step never waits on a host→device transfer.
         draws = [random_windows(self.rng, self.n_sites, self.n_time, self.window, self.batch)
                  for _ in range(self.steps_per_epoch)]
-        sites_np, starts_np = (np.stack(d) for d in zip(*draws))
+        sites_np, starts_np = (np.stack(d) for d in zip(*draws, strict=False))
         sites_t, starts_t = to_device(sites_np, self.device, torch.int64), to_device(starts_np, self.device, torch.int64)
         for i in range(self.steps_per_epoch):
             tick()
@@ -166,7 +167,7 @@ class _SingleModel:
                 prediction = self.model(xb)
             loss = masked_rmse(prediction.float(), yb)
             if self.check_each_step and not bool(torch.isfinite(loss)):
-                raise _diverged(self.labels[0], loss.item(), epoch)
+                raise diverged_error(self.labels[:1], loss.item(), epoch)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -174,7 +175,7 @@ class _SingleModel:
             n_batches += 1
         mean_loss = loss_sum.item() / n_batches if n_batches else float("nan")
         if n_batches and not np.isfinite(mean_loss):
-            raise _diverged(self.labels[0], mean_loss, epoch)
+            raise diverged_error(self.labels[:1], mean_loss, epoch)
         return [{"loss": mean_loss, "batch_size": self.batch, "iterations": self.steps_per_epoch}]
 
     def snapshot(self) -> dict:

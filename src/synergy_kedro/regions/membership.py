@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.sources.errors import SourceDataError
+from synergy_kedro.core.errors import SourceDataError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def read_ecoregion_polygons(path: Path) -> gpd.GeoDataFrame:
         raise SourceDataError(f"Ecoregion polygon file {path} does not exist.")
     try:
         polygons = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - pyogrio/fiona raise their own types for an unreadable file
+    except Exception as exc:  # pyogrio/fiona raise their own types for an unreadable file
         raise SourceDataError(
             f"Ecoregion polygon file {path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
             "It may be cut short (an interrupted download or copy) or not a vector format: download it again "
@@ -120,7 +120,7 @@ def set_epa_codes(ds: xr.Dataset, codes: pd.DataFrame) -> xr.Dataset:
     """``ds`` with ``eco_l1/2/3`` from a membership table (rows in site order)."""
     coords = {
         level: ("site", codes[level].astype(str).to_numpy(dtype=object), {"long_name": f"EPA NA level-{roman} ecoregion code"})
-        for level, roman in zip(_LEVELS, ("I", "II", "III"))
+        for level, roman in zip(_LEVELS, ("I", "II", "III"), strict=False)
     }
     return ds.assign_coords(coords)
 

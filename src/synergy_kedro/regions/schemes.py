@@ -67,3 +67,19 @@ def local_model_name(region: str) -> str:
 
 def model_names(regions: Sequence[str]) -> list[str]:
     return ["global", *(local_model_name(r) for r in regions)]
+
+
+def seed_repeat_name(repeat: int, name: str) -> str:
+    """``(2, "local_A")`` → ``seed2.local_A``: the same model trained with ``training.seed + 2`` (``global_vs_local.seed_repeats``)."""
+    return f"seed{repeat}.{name}"
+
+
+def seed_repeat_names(names: Sequence[str], repeats: int) -> list[str]:
+    """Every repeat r = 1…``repeats`` − 1 of every model of ``names`` (repeat 0 is the model itself)."""
+    return [seed_repeat_name(r, name) for r in range(1, repeats) for name in names]
+
+
+def seed_repeat_of(name: str) -> int:
+    """The repeat a namespace trains (``seed2.local_A`` → 2, ``local_A`` → 0)."""
+    prefix, _, rest = name.partition(".")
+    return int(prefix.removeprefix("seed")) if rest and re.fullmatch(r"seed\d+", prefix) else 0

@@ -77,17 +77,18 @@ from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 import yaml
-from kedro.framework.hooks.manager import _NullPluginManager
+from kedro.framework.hooks.markers import HOOK_NAMESPACE
+from kedro.framework.hooks.specs import DataCatalogSpecs, DatasetSpecs, KedroContextSpecs, NodeSpecs, PipelineSpecs
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import AbstractRunner, Task
 from kedro.utils import load_obj
+from pluggy import PluginManager
 
 if TYPE_CHECKING:
     from distributed import Client
     from kedro.io import AbstractDataset
     from kedro.pipeline import Pipeline
     from kedro.pipeline.node import Node
-    from pluggy import PluginManager
 
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
 CONF_FILE = "dask.yml"
@@ -275,7 +276,7 @@ def make_plan(pipeline: Pipeline, catalog: Any, settings: Mapping[str, Any], log
     for node in pipeline.nodes:
         try:
             cloudpickle.dumps(node)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - any failure means it cannot be shipped
             bad_nodes[node.name] = f"{type(exc).__name__}: {exc}"
     if bad_nodes:
         problems.append("nodes that cannot be pickled to send to workers: "
@@ -337,6 +338,14 @@ def make_plan(pipeline: Pipeline, catalog: Any, settings: Mapping[str, Any], log
 # -------------------------------------------------------------------------------------- worker side
 
 
+def _silent_hooks() -> PluginManager:
+    """A hook manager with Kedro's hook specifications and no plugin: node hooks stay on the driver."""
+    manager = PluginManager(HOOK_NAMESPACE)
+    for specs in (NodeSpecs, PipelineSpecs, DataCatalogSpecs, DatasetSpecs, KedroContextSpecs):
+        manager.add_hookspecs(specs)
+    return manager
+
+
 def _limit_torch_threads(n: int | None) -> None:
     if n and "torch" in sys.modules:
         torch = sys.modules["torch"]
@@ -353,7 +362,7 @@ def _where() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def execute_unit(  # noqa: PLR0913 - one task on a worker: its nodes, data and settings
+def execute_unit(  # one task on a worker: its nodes, data and settings
     unit: str,
     nodes: list[Node],
     datasets: dict[str, AbstractDataset],
@@ -373,13 +382,15 @@ def execute_unit(  # noqa: PLR0913 - one task on a worker: its nodes, data and s
                  for n, mode in memory.items()}
     catalog = DataCatalog(datasets={**datasets, **in_memory})
     if validators:
-        catalog._validator_specs.update(validators)  # noqa: SLF001 - same validation as the driver's catalog
+        # Kedro 1.7 has no public way to give a catalog the parameter validators of another (its
+        # runner copies them the same way); without it typed parameters would go unchecked on workers.
+        catalog._validator_specs.update(validators)
     seconds = {}
     for node in nodes:
         _limit_torch_threads(torch_threads)
         t0 = time.perf_counter()
         try:
-            Task(node=node, catalog=catalog, is_async=is_async, hook_manager=_NullPluginManager(), run_id=run_id).execute()
+            Task(node=node, catalog=catalog, is_async=is_async, hook_manager=_silent_hooks(), run_id=run_id).execute()
         except Exception as exc:
             raise NodeFailedError(node.name, worker, type(exc).__name__, str(exc),
                                   "".join(traceback.format_exception(exc))) from exc
@@ -389,7 +400,7 @@ def execute_unit(  # noqa: PLR0913 - one task on a worker: its nodes, data and s
         data = catalog.load(name)
         try:
             cloudpickle.dumps(data, protocol=5, buffer_callback=lambda _buffer: None)  # large buffers: not copied
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             made_by = next((n.name for n in nodes if name in n.outputs), unit)
             raise TransferError(
                 f"Dataset '{name}' (output of node '{made_by}') is not persisted, so the Dask runner must send it "
@@ -468,7 +479,7 @@ class DaskRunner(AbstractRunner):
         is_async: load and save each node's datasets with threads (as Kedro's runners do).
     """
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         scheduler_address: str | None = None,
         n_workers: int | None = None,
@@ -546,7 +557,7 @@ class DaskRunner(AbstractRunner):
     # -------------------------------------------------------------------------------------- run
 
     def _warn_about_node_hooks(self, hook_manager: PluginManager | None) -> None:
-        if hook_manager is None or isinstance(hook_manager, _NullPluginManager):
+        if hook_manager is None or not hasattr(hook_manager, "get_plugins") or not hook_manager.get_plugins():
             return
         names = ("before_node_run", "after_node_run", "on_node_error", "before_dataset_loaded",
                  "after_dataset_loaded", "before_dataset_saved", "after_dataset_saved")

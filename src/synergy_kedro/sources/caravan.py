@@ -121,7 +121,7 @@ def read_caravan(
 
     series = _read_all([files[g] for g in gauge_ids], columns, fmt, workers)
     time = daily_axis([dates for dates, _ in series], start, end)
-    values = np.stack([place_on_axis(d, v, time, str(files[g])) for g, (d, v) in zip(gauge_ids, series)])
+    values = np.stack([place_on_axis(d, v, time, str(files[g])) for g, (d, v) in zip(gauge_ids, series, strict=False)])
     dyn = {canon: values[:, :, i] for i, canon in enumerate([*names.values(), target_name])}
     var_attrs = {canon: VARIABLE_ATTRS.get(src, ("unknown", src)) for src, canon in [*names.items(), (target, target_name)]}
 

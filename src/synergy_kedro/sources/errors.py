@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from synergy_kedro.core.errors import UserError
+from synergy_kedro.core.errors import SourceDataError
 
-
-class SourceDataError(UserError, ValueError):
-    """A source file or folder is missing, or lacks a required column, basin or value."""
+__all__ = ["SourceDataError", "require_columns", "require_dir", "require_ids", "require_unique_ids"]
 
 
 def require_dir(path: Path, what: str, hint: str = "") -> Path:

@@ -59,7 +59,7 @@ def implausible_runoff_ratio(ds: xr.Dataset, target: str, precipitation: str, tr
     p = span[precipitation].where(both).mean("time")
     ratio = (q / p.where(p > 0)).values
     flagged = np.isfinite(ratio) & (ratio > max_ratio)
-    return {str(s): float(r) for s, r in zip(ds["site"].values[flagged], ratio[flagged])}
+    return {str(s): float(r) for s, r in zip(ds["site"].values[flagged], ratio[flagged], strict=False)}
 
 
 def check_runoff_ratio(ds: xr.Dataset, target: str, train_period: Sequence[str], settings: dict,

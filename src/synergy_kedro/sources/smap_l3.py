@@ -110,7 +110,7 @@ def ease2_latlon(row: np.ndarray, col: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def ease2_site_ids(row: np.ndarray, col: np.ndarray) -> np.ndarray:
     """``r{row:03d}c{col:03d}`` ids (object array), the pixel naming shared by the SMAP readers."""
-    return np.array([f"r{r:03d}c{c:03d}" for r, c in zip(np.asarray(row, int), np.asarray(col, int))], dtype=object)
+    return np.array([f"r{r:03d}c{c:03d}" for r, c in zip(np.asarray(row, int), np.asarray(col, int), strict=False)], dtype=object)
 
 
 def ease2_pixel_bounds(row: Sequence[int], col: Sequence[int]) -> pd.DataFrame:
@@ -277,7 +277,7 @@ def read_smap_l3(
     standard = tuple(grid_shape) == EASE2_GRID_SHAPE
     read = ("soil_moisture", "retrieval_qual_flag") if standard else _REQUIRED
     t_index = ((granules.index - time[0]) // pd.Timedelta(days=1)).to_numpy()
-    for t, path in progress(zip(t_index, granules.to_numpy()), desc="read SMAP L3", unit="granule", total=len(t_index)):
+    for t, path in progress(zip(t_index, granules.to_numpy(), strict=False), desc="read SMAP L3", unit="granule", total=len(t_index)):
         g = _read_granule(path, group, suffix, grid_shape, win, read)
         sm = g["soil_moisture"]
         flag = np.asarray(g["retrieval_qual_flag"]).astype(np.int64)

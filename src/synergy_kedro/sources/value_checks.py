@@ -57,7 +57,7 @@ def mask_out_of_bounds(ds: xr.Dataset, variables: Sequence[str], settings: Mappi
         _warn(source, name, allowed, count, sites, counts, site_shares, max_share)
         updates[name] = ds[name].where(~bad)
         rows += [{"check": "out_of_bounds", "variable": name, "site": str(s), "values": int(c), "share": float(f),
-                  "action": "set missing"} for s, c, f in zip(sites, counts, site_shares)]
+                  "action": "set missing"} for s, c, f in zip(sites, counts, site_shares, strict=False)]
     return (ds.assign(updates) if updates else ds), rows
 
 
@@ -80,7 +80,7 @@ def _describe(low: float, high: float, units: str | None) -> str:
 
 def _warn(source: str, name: str, allowed: str, count: int, sites: np.ndarray, counts: np.ndarray,
           shares: np.ndarray, max_share: float) -> None:
-    listed = ", ".join(f"{s} ({c})" for s, c in list(zip(sites, counts))[:20])
+    listed = ", ".join(f"{s} ({c})" for s, c in list(zip(sites, counts, strict=False))[:20])
     log.warning("%s: %d value(s) of %s outside %s are treated as missing, at %d site(s): %s", source, count, name,
                 allowed, len(sites), listed)
     many = sites[shares > max_share]

@@ -271,8 +271,8 @@ class _Hierarchy:
         """Level-I + level-II + level-III effect + site noise of quantity ``name`` at every site."""
         rng = _rng(seed, "region/" + name)
         total = np.zeros(len(self.sites[0]))
-        for codes, site_codes, scale in zip(self.codes, self.sites, scales[:3]):
-            draws = dict(zip(codes, rng.normal(0.0, 1.0, len(codes)) * scale))
+        for codes, site_codes, scale in zip(self.codes, self.sites, scales[:3], strict=False):
+            draws = dict(zip(codes, rng.normal(0.0, 1.0, len(codes)) * scale, strict=False))
             total += np.array([draws[c] for c in site_codes])
         noise = _rng(seed, "site/" + name).normal(0.0, 1.0, len(total)) * scales[3]
         return total + noise

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from synergy_kedro.evaluation import maps
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
-from synergy_kedro.regions.experiment_design import SETS, VARIANTS, namespace
 from synergy_kedro.evaluation.reports import PRIMARY_METRIC
+from synergy_kedro.regions.experiment_design import SETS, VARIANTS, namespace
 
 
 def _sites(site_regions: pd.DataFrame) -> pd.DataFrame:

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.core.parameters import for_target
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
-from synergy_kedro.regions.experiment_design import PAIRS, SETS, namespace
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
-from synergy_kedro.core.parameters import for_target
-from synergy_kedro.model import procedures
-from synergy_kedro.regions.schemes import scheme_regions
 from synergy_kedro.evaluation.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
+from synergy_kedro.model import procedures
+from synergy_kedro.regions.experiment_design import PAIRS, SETS, namespace
+from synergy_kedro.regions.schemes import scheme_regions, seed_repeat_of
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
     by_repeat: dict[int, dict[str, list[pd.DataFrame]]] = {}
     for name, table in zip(names, site_metrics, strict=True):
-        repeat = int(name.split(".")[0].removeprefix("seed")) if "." in name else 0
+        repeat = seed_repeat_of(name)
         kind = "global" if name.split(".")[-1] == "global" else "local"
         if len(table):
             by_repeat.setdefault(repeat, {"global": [], "local": []})[kind].append(_indexed(table))

@@ -1,12 +1,20 @@
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro.kedro_glue.named_partial import named_partial
+from synergy_kedro.pipelines.named_partial import named_partial
 from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace
 
 from . import map_nodes
-from .nodes import (compare_global_vs_local, compare_similar_vs_dissimilar, global_vs_local_paper_report,
-                    learning_curves, seed_variability, similar_vs_dissimilar_paper_report,
-                    similar_vs_dissimilar_verdict_vs_budget, training_budget, verdict_vs_budget)
+from .nodes import (
+    compare_global_vs_local,
+    compare_similar_vs_dissimilar,
+    global_vs_local_paper_report,
+    learning_curves,
+    seed_variability,
+    similar_vs_dissimilar_paper_report,
+    similar_vs_dissimilar_verdict_vs_budget,
+    training_budget,
+    verdict_vs_budget,
+)
 
 
 def learning_curves_node(experiment: str, names: list[str], title: str, groups: dict[str, str] | None = None,

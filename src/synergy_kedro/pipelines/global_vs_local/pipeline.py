@@ -9,7 +9,7 @@ from kedro.pipeline import Pipeline, node
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
 from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
-from synergy_kedro.regions.schemes import model_names
+from synergy_kedro.regions.schemes import model_names, seed_repeat_names
 
 
 def site_sets(names: list[str]) -> Pipeline:
@@ -33,7 +33,7 @@ def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: 
                   + grouped_pipeline.create_pipeline(local, name="train_local_models_grouped"))
     else:
         models = sum((modelling.pipeline.create_pipeline(namespace=name) for name in names), Pipeline([]))
-    repeats = [f"seed{r}.{name}" for r in range(1, seed_repeats) for name in names]
+    repeats = seed_repeat_names(names, seed_repeats)
     models += sum((modelling.pipeline.create_pipeline(namespace=name) for name in repeats), Pipeline([]))
     return (ingestion.pipeline.create_pipeline(source) + partitioning.pipeline.create_pipeline()
             + feature_engineering.pipeline.create_pipeline() + site_sets(names + repeats) + models

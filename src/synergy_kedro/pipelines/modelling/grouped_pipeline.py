@@ -1,7 +1,7 @@
 """A group of models trained in one node (``training.grouped: true``), then predicted and evaluated one by one.
 
 The per-model template (:mod:`.pipeline`) trains each namespace in its own node. With grouping, one
-node fits all models of a group at once (:func:`.nodes.train_models_grouped`) and writes every
+node fits all models of a group at once (:func:`.nodes.train_group`) and writes every
 namespace's own ``<ns>.model`` and ``<ns>.training_history``; prediction and evaluation stay the
 template's nodes under each namespace. The catalog, the MLflow hooks and ``kedro viz`` therefore
 see the same datasets per model either way: viz draws one training node with an edge from each
@@ -19,15 +19,15 @@ from collections.abc import Mapping, Sequence
 from kedro.pipeline import Pipeline, node, pipeline
 
 from synergy_kedro.core.parameters import merged_training
-from synergy_kedro.kedro_glue.named_partial import named_partial
+from synergy_kedro.pipelines.named_partial import named_partial
 
-from .nodes import train_models_grouped
+from .nodes import train_group
 from .pipeline import SHARED_INPUTS, model_template
 
 GROUP_OUTPUTS = ("model", "training_history", "site_curves")
 
 
-def grouped_training(parameters: Mapping, block: str | None = None) -> bool:
+def is_grouped(parameters: Mapping, block: str | None = None) -> bool:
     """``training.grouped`` of the run (or of ``training`` overridden by ``<block>.training``, as its models train).
 
     Read when pipelines are registered (:mod:`synergy_kedro.kedro_glue.structure_config`): it decides the
@@ -40,11 +40,11 @@ def grouped_training(parameters: Mapping, block: str | None = None) -> bool:
     return bool(value)
 
 
-def grouped_training_node(namespaces: Sequence[str], name: str, training: str = "params:training",
+def group_training_node(namespaces: Sequence[str], name: str, training: str = "params:training",
                           namespace: str | None = None):
     """One node that trains the models of ``namespaces`` together; outputs each one's model and history."""
     namespaces = list(namespaces)
-    func = named_partial(train_models_grouped, namespaces=namespaces)
+    func = named_partial(train_group, namespaces=namespaces)
     group = f"{namespace}.{name}" if namespace else name
     return node(func,
                 ["model_inputs", "params:features", "params:target", "params:periods", training,
@@ -68,5 +68,5 @@ def create_pipeline(namespaces: Sequence[str], name: str, training: str = "param
     ``training`` names the parameter block with the training settings, as in
     :func:`.pipeline.create_pipeline`.
     """
-    train = Pipeline([grouped_training_node(namespaces, name, training, namespace)])
+    train = Pipeline([group_training_node(namespaces, name, training, namespace)])
     return sum((evaluation_only(ns) for ns in namespaces), train)

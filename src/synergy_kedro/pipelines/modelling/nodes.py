@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from synergy_kedro.evaluation.metrics import site_metrics
-from synergy_kedro.model import procedures
-from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
-from synergy_kedro.model.arrays import input_array, target_array
-from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
 from synergy_kedro.core.normalisation import denormalise
 from synergy_kedro.core.parameters import for_target
+from synergy_kedro.evaluation.metrics import site_metrics
+from synergy_kedro.model import procedures
+from synergy_kedro.model.arrays import input_array, target_array
+from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
+from synergy_kedro.model.grouped import train_grouped
+from synergy_kedro.model.training import Evaluator, TrainingConfig, predict_lstm, train_lstm
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     curves per site (empty without ``eval_every``): what a verdict owes to the training budget is
     read from them.
     """
-    config = training_config(training, target)
-    config = replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
+    config = _seeded(training_config(training, target), train_sites)
     test_start = procedures.for_run(training, evaluation, target).test_start
     meta = model_record(train_sites, features, target, config, run_identity, test_start)
     if train_sites["skipped"]:
@@ -65,10 +64,22 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
                           normalisation_stats, evaluation, test_start)
     started = time.time()
     state, history = train_lstm(x, y, config, label=train_sites["model"], checkpoints=checkpoint, evaluate=evaluate)
+    return _trained(meta, state, history, config, x, y, (started, time.time()))
+
+
+def _seeded(config: TrainingConfig, train_sites: dict) -> TrainingConfig:
+    """A seed repeat (``train_sites["seed_offset"]`` = r) trains with ``training.seed + r``, in either engine."""
+    return replace(config, seed=config.seed + int(train_sites.get("seed_offset", 0)))
+
+
+def _trained(meta: dict, state: dict, history: pd.DataFrame, config: TrainingConfig, x: np.ndarray, y: np.ndarray,
+             span: tuple[float, float]) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """The three outputs of a trained model, as both engines write them: record, history, per-site curves."""
     history, curves = split_site_curves(history)
-    return {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
-            "reused": bool(history.attrs.get("reused", False)), "trained": (started, time.time()),
-            "fingerprint": fingerprint(config, x, y)}, history, curves
+    record = {**meta, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
+              "reused": bool(history.attrs.get("reused", False)), "trained": span,
+              "fingerprint": fingerprint(config, x, y)}
+    return record, history, curves
 
 
 def split_site_curves(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -194,7 +205,7 @@ def model_record(train_sites: dict, features: dict, target: str, config: Trainin
             "run": dict(run_identity or {})}
 
 
-def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
+def train_group(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
                          checkpoint: CheckpointStore | None, canonical_dataset: xr.Dataset,
                          normalisation_stats: dict, evaluation: dict, run_identity: dict | None, *train_sites: dict,
                          namespaces: Sequence[str]) -> dict[str, object]:
@@ -214,7 +225,7 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
     test_start = procedures.for_run(training, evaluation, target).test_start
     outputs: dict[str, object] = {}
     pending = []
-    for ns, sites in zip(namespaces, train_sites):
+    for ns, sites in zip(namespaces, train_sites, strict=False):
         if sites["skipped"]:
             outputs[f"{ns}.model"], outputs[f"{ns}.training_history"], outputs[f"{ns}.site_curves"] = train_model(
                 model_inputs, sites, features, target, periods, training, evaluation=evaluation,
@@ -222,25 +233,22 @@ def train_models_grouped(model_inputs: xr.Dataset, features: dict, target: str, 
             continue
         x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
         y = target_array(model_inputs, sites["sites"], target, periods["train"])
-        pending.append((ns, sites, x, y))
-    evaluators = [_evaluator(config, model_inputs, canonical_dataset, sites, features, target, periods,
-                             normalisation_stats, evaluation, test_start) for _, sites, _, _ in pending]
+        pending.append((ns, sites, _seeded(config, sites), x, y))
+    evaluators = [_evaluator(own, model_inputs, canonical_dataset, sites, features, target, periods,
+                             normalisation_stats, evaluation, test_start) for _, sites, own, _, _ in pending]
     started = time.time()
     if len(pending) == 1:
-        ns, sites, x, y = pending[0]
-        results = [train_lstm(x, y, config, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
+        ns, sites, own, x, y = pending[0]
+        results = [train_lstm(x, y, own, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
     else:
         per_pass = for_target(training.get("max_models_per_pass"), target)
-        results = train_grouped([(x, y) for _, _, x, y in pending], config,
-                                labels=[s["model"] for _, s, _, _ in pending], max_models_per_pass=per_pass,
+        results = train_grouped([(x, y) for _, _, _, x, y in pending], config,
+                                labels=[s["model"] for _, s, _, _, _ in pending],
+                                seeds=[own.seed for _, _, own, _, _ in pending], max_models_per_pass=per_pass,
                                 checkpoints=checkpoint, evaluators=evaluators)
-    finished = time.time()
-    for (ns, sites, x, y), (state, history) in zip(pending, results):
-        record = model_record(sites, features, target, config, run_identity, test_start)
-        history, curves = split_site_curves(history)
-        outputs[f"{ns}.model"] = {**record, "state_dict": state, "n_observations": int(np.isfinite(y).sum()),
-                                  "reused": bool(history.attrs.get("reused", False)),
-                                  "trained": (started, finished), "fingerprint": fingerprint(config, x, y)}
-        outputs[f"{ns}.training_history"] = history
-        outputs[f"{ns}.site_curves"] = curves
+    span = (started, time.time())
+    for (ns, sites, own, x, y), (state, history) in zip(pending, results, strict=False):
+        meta = model_record(sites, features, target, own, run_identity, test_start)
+        outputs[f"{ns}.model"], outputs[f"{ns}.training_history"], outputs[f"{ns}.site_curves"] = _trained(
+            meta, state, history, own, x, y, span)
     return outputs

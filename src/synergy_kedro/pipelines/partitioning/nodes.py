@@ -9,9 +9,9 @@ import xarray as xr
 
 from synergy_kedro.core.errors import ConfigurationError
 from synergy_kedro.regions.experiment_design import VARIANTS, design_site_sets
-from synergy_kedro.regions.membership import column_labels
-from synergy_kedro.regions.schemes import local_model_name, scheme_regions
 from synergy_kedro.regions.hierarchy import subregions_of
+from synergy_kedro.regions.membership import column_labels
+from synergy_kedro.regions.schemes import local_model_name, scheme_regions, seed_repeat_name, seed_repeat_of
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict,
     repeats = int((global_vs_local or {}).get("seed_repeats", 1))
     for r in range(1, repeats):
         for name, record in list(sets.items()):
-            if "." not in name:
-                sets[f"seed{r}.{name}"] = {**record, "model": f"seed{r}.{name}", "seed_offset": r}
+            if not seed_repeat_of(name):
+                sets[seed_repeat_name(r, name)] = {**record, "model": seed_repeat_name(r, name), "seed_offset": r}
     return sets
 
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.core.parameters import merged_training
-from synergy_kedro.kedro_glue.named_partial import named_partial
-from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 from synergy_kedro.pipelines import evaluation, feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.modelling import grouped_pipeline
+from synergy_kedro.pipelines.named_partial import named_partial
 from synergy_kedro.pipelines.partitioning.nodes import similar_vs_dissimilar_site_sets
+from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespaces, namespace, roi_slug
 
 
 def site_sets(namespaces: list[str]) -> Pipeline:

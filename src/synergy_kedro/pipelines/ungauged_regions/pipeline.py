@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
-from synergy_kedro.kedro_glue.named_partial import named_partial
 from synergy_kedro.pipelines import feature_engineering, ingestion, modelling, partitioning
 from synergy_kedro.pipelines.evaluation import map_nodes
-from synergy_kedro.pipelines.evaluation.pipeline import learning_curves_node, sites_map_node
 from synergy_kedro.pipelines.evaluation.nodes import training_budget
+from synergy_kedro.pipelines.evaluation.pipeline import learning_curves_node, sites_map_node
 from synergy_kedro.pipelines.evaluation.ungauged_nodes import compare_ungauged, ungauged_regions_report
 from synergy_kedro.pipelines.global_vs_local.pipeline import site_sets as global_vs_local_site_sets
 from synergy_kedro.pipelines.modelling import grouped_pipeline
-from synergy_kedro.regions.schemes import model_names
+from synergy_kedro.pipelines.named_partial import named_partial
+from synergy_kedro.regions.schemes import model_names, seed_repeat_names
 from synergy_kedro.regions.ungauged_design import heldout_names
 
 from .nodes import donor_site_metrics, donors, ungauged_site_sets
@@ -75,7 +75,7 @@ def create_pipeline(regions: list[str], source: str = "virtual_conus", grouped: 
     names = model_names(regions)
     local = [name for name in names if name != "global"]
     heldout = heldout_names(regions, folds)
-    repeats = [f"seed{r}.{name}" for r in range(1, seed_repeats) for name in names]
+    repeats = seed_repeat_names(names, seed_repeats)
     design = Pipeline([node(ungauged_site_sets, ["site_regions", "params:partitioning", "params:ungauged_regions"],
                             {name: f"{name}.train_sites" for name in heldout}, name="ungauged_regions_site_sets")])
     trained = (modelling.pipeline.create_pipeline(namespace="global") + models(local, grouped, "train_local_models_grouped")

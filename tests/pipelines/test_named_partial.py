@@ -8,8 +8,8 @@ from multiprocessing.reduction import ForkingPickler
 
 import pytest
 
-from synergy_kedro.kedro_glue.named_partial import named_partial
 from synergy_kedro.pipelines import global_vs_local, similar_vs_dissimilar
+from synergy_kedro.pipelines.named_partial import named_partial
 
 
 def _through_a_worker(obj):
