@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 import xarray as xr
 
-from synergy_kedro.model import procedures
+from synergy_kedro.core import procedures
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.sampling import epoch_plan

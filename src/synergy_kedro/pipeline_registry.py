@@ -10,8 +10,11 @@ down: every ``create_pipeline`` depends only on its arguments.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kedro.pipeline import Pipeline
 
+from synergy_kedro.core.parameters import merged_training
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.pipelines import (
     feature_engineering,
@@ -22,21 +25,26 @@ from synergy_kedro.pipelines import (
     similar_vs_dissimilar,
     ungauged_regions,
 )
-from synergy_kedro.pipelines.modelling.grouped_pipeline import is_grouped
 from synergy_kedro.regions.schemes import scheme_regions
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     params = structure_config.parameters()
-    source = (params.get("ingestion") or {}).get("source", "virtual_conus")
-    repeats = int((params.get("global_vs_local") or {}).get("seed_repeats", 1))
-    gvl = global_vs_local.pipeline.create_pipeline(scheme_regions(params.get("partitioning", {})), source,
-                                                   grouped=is_grouped(params), seed_repeats=repeats)
-    ungauged = ungauged_regions.pipeline.create_pipeline(
-        scheme_regions(params.get("partitioning", {})), source, grouped=is_grouped(params),
-        folds=(params.get("ungauged_regions") or {}).get("folds"), seed_repeats=repeats)
-    svd = similar_vs_dissimilar.pipeline.create_pipeline(
-        configured_rois(params), source, grouped=is_grouped(params, block="similar_vs_dissimilar"))
+    if params is None:  # no conf folder (a bare import outside a project): the defaults' shape
+        return _pipelines(scheme_regions({}), "virtual_conus", False, False, 1, [], None)
+    training = params.training.model_dump()
+    second = merged_training(training, params.similar_vs_dissimilar.training.model_dump(exclude_unset=True))
+    return _pipelines(scheme_regions(params.partitioning.model_dump()), params.ingestion.source,
+                      bool(params.training.grouped), bool(second["grouped"]), params.global_vs_local.seed_repeats,
+                      configured_rois(params.similar_vs_dissimilar.rois), params.ungauged_regions.folds)
+
+
+def _pipelines(regions: list[str], source: str, grouped: bool, second_grouped: bool, repeats: int, rois: list[str],
+               folds: int | None) -> dict[str, Pipeline]:
+    gvl = global_vs_local.pipeline.create_pipeline(regions, source, grouped=grouped, seed_repeats=repeats)
+    ungauged = ungauged_regions.pipeline.create_pipeline(regions, source, grouped=grouped, folds=folds,
+                                                         seed_repeats=repeats)
+    svd = similar_vs_dissimilar.pipeline.create_pipeline(rois, source, grouped=second_grouped)
     return {
         "ingestion": ingestion.pipeline.create_pipeline(source),
         "partitioning": partitioning.pipeline.create_pipeline(),
@@ -49,7 +57,6 @@ def register_pipelines() -> dict[str, Pipeline]:
     }
 
 
-def configured_rois(params: dict) -> list[str]:
+def configured_rois(rois: Mapping[str, list[str]]) -> list[str]:
     """ROIs of both targets (a namespace each; the run's target picks which train); conf/base has the paper's."""
-    rois = (params.get("similar_vs_dissimilar") or {}).get("rois") or {}
     return list(dict.fromkeys(str(code) for codes in rois.values() for code in codes))

@@ -72,9 +72,11 @@ def test_grouped_models_equal_the_one_by_one_models(runs):
         a = torch.load(sequential / f"data/06_models/{name}/model.pt", weights_only=False)
         b = torch.load(grouped / f"data/06_models/{name}/model.pt", weights_only=False)
         def same(record):
-            return {k: v for k, v in record.items() if k not in ("state_dict", "trained", "run")}
+            kept = {k: v for k, v in record.items() if k not in ("state_dict", "trained", "run")}
+            return {**kept, "config": {k: v for k, v in record["config"].items() if k != "grouped"}}
 
         assert same(a) == same(b)
+        assert (a["config"]["grouped"], b["config"]["grouped"]) == (False, True)  # the record says how it trained
         assert b["trained"][0] <= b["trained"][1]  # the wall-clock span of the training
         assert a["run"]["kedro_session_id"] != b["run"]["kedro_session_id"]  # each written by its own run
         for key, value in a["state_dict"].items():

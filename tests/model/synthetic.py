@@ -25,5 +25,5 @@ def config(**changes) -> TrainingConfig:
     The engine has no defaults of its own; tests change only what they need, as a user does in YAML.
     """
     with (REPO / "conf/base/parameters_modelling.yml").open() as f:
-        base = training_config(yaml.safe_load(f)["training"], "soil_moisture")
-    return TrainingConfig(**{**base.__dict__, **changes})
+        training = yaml.safe_load(f)["training"]
+    return training_config({**training, **changes}, "soil_moisture")  # checked as the YAML would be

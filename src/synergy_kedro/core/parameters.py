@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ from pydantic import (
 from synergy_kedro.core.errors import ConfigurationError
 
 Target = Literal["soil_moisture", "streamflow"]
+BlockT = TypeVar("BlockT", bound=BaseModel)
 TARGETS: tuple[str, ...] = ("soil_moisture", "streamflow")
 Positive = Annotated[int, Field(ge=1)]
 
@@ -97,7 +98,7 @@ Device = Annotated[str, AfterValidator(_torch_device)]
 
 
 class Training(Block):
-    # paper: as the code that made the paper's figures; hydrodl: as mhpi/hydroDL since 2021 (model/procedures.py).
+    # paper: as the code that made the paper's figures; hydrodl: as mhpi/hydroDL since 2021 (core/procedures.py).
     procedure: Literal["paper", "hydrodl"]
     # null: the procedure's (paper: no batch cap; hydrodl: capped).
     epoch_rule: Literal["paper", "capped"] | None
@@ -280,10 +281,18 @@ def validate_parameters(parameters: Mapping[str, Any]) -> Parameters:
         raise ConfigurationError(_explain(exc)) from None
 
 
-def _explain(exc: ValidationError) -> str:
+def validate_block(model: type[BlockT], values: Mapping[str, Any], name: str) -> BlockT:
+    """One block (e.g. ``training``) as its model, or one error naming each bad ``<name>.<key>``."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc, [name])) from None
+
+
+def _explain(exc: ValidationError, prefix: list[str] | None = None) -> str:
     lines: list[tuple[str, str]] = []
     for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error["loc"] if not _is_union_branch(part)]
+        loc = [*(prefix or []), *(str(part) for part in error["loc"] if not _is_union_branch(part))]
         key = ".".join(loc)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":

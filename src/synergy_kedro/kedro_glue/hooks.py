@@ -42,8 +42,8 @@ class PipelineStructureHooks:
         from kedro.framework.project import pipelines
 
         parameters = context.config_loader["parameters"]
-        validate_parameters(parameters)  # before any node runs: one error naming every bad key
-        structure_config.remember(parameters)
+        # before any node runs: one error naming every bad key; the registry builds on the validated model
+        structure_config.remember(validate_parameters(parameters))
         # Kedro's documented reset of the pipelines it has loaded: the next access registers them
         # again, with this run's regions and ROIs (e.g. a second session in the same process).
         # Named, not imported: the registry imports the pipelines, which sit above this glue.

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from synergy_kedro.core.atomic import write_atomically
+from synergy_kedro.core.training_config import NOT_IN_FINGERPRINT
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class CheckpointStore:
 
 def fingerprint(config: Any, x: np.ndarray, y: np.ndarray) -> str:
     """Settings that shape the weights (not ``epochs``, ``eval_every`` …), shapes and a data checksum, hashed."""
-    settings = {k: v for k, v in asdict(config).items() if k not in ("epochs", "checkpoint_every", "eval_every")}
+    settings = {k: v for k, v in asdict(config).items() if k not in NOT_IN_FINGERPRINT}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(str((x.shape, y.shape)).encode())
     digest.update(np.ascontiguousarray(x).tobytes()[:: max(1, x.nbytes // 4_000_000)])

@@ -9,80 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 
-from synergy_kedro.core.errors import ConfigurationError, UserError
+from synergy_kedro.core.errors import UserError
+from synergy_kedro.core.training_config import TrainingConfig
 
 from .checkpoints import CheckpointStore, fingerprint
 from .device import autocast, check_precision, configure_backends, resolve_device, to_device
 from .loop import Evaluator, run_epochs
 from .loss import masked_rmse
-from .lstm import HydroLSTM, check_dropout_method
-from .optimizers import OPTIMIZERS, make_optimizer
-from .sampling import EPOCH_RULES, epoch_plan, gather_windows, random_windows
+from .lstm import HydroLSTM
+from .optimizers import make_optimizer
+from .sampling import epoch_plan, gather_windows, random_windows
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, kw_only=True)
-class TrainingConfig:
-    """How one model (or a group) trains: the ``training`` block of the parameters, for one target.
-
-    The settings have no defaults here: their one source is ``conf/base/parameters_modelling.yml``
-    (checked by :mod:`synergy_kedro.core.parameters`, picked per target by
-    :func:`synergy_kedro.pipelines.modelling.nodes.training_config`). Only the switches whose
-    ``None`` means "off" default to it.
-    """
-
-    hidden_size: int
-    dropout: float
-    # weights: hydroDL's DropConnect on the LSTM weight matrices (the paper's); outputs: dropout on the LSTM output.
-    dropout_method: str
-    window: int
-    batch_size: int
-    epochs: int
-    seed: int
-    device: str
-    checkpoint_every: int
-    # fp32 (bit-reproducible on CPU), bf16 (autocast matrix products) or tf32 (CUDA).
-    precision: str
-    # adadelta (the paper's) or adam (our addition); learning_rate None: torch's default for it.
-    optimizer: str
-    learning_rate: float | None = None
-    iterations_per_epoch: int | None = None
-    # Optional floor on a model's updates over all epochs (see sampling.epoch_plan); None: the paper's rule.
-    min_iterations: int | None = None
-    # Score the test period every N epochs (and after the last) for learning curves; None: off.
-    eval_every: int | None = None
-    # The training procedure (procedures.py) and the epoch rule it resolved to: paper (no batch cap) or capped.
-    procedure: str = "hydrodl"
-    epoch_rule: str = "capped"
-
-    def __post_init__(self) -> None:
-        """Reject values that would train nothing or crash deep in torch, naming the parameter."""
-        for key in ("hidden_size", "window", "batch_size", "epochs", "checkpoint_every"):
-            _require(key, getattr(self, key), lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-                     "an integer ≥ 1")
-        for key in ("iterations_per_epoch", "min_iterations", "eval_every"):
-            _require(key, getattr(self, key), lambda v: v is None or (isinstance(v, int) and v >= 1),
-                     "null or an integer ≥ 1")
-        _require("dropout", self.dropout,
-                 lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1, "a number in [0, 1)")
-        check_dropout_method(self.dropout_method)
-        _require("epoch_rule", self.epoch_rule, lambda v: v in EPOCH_RULES, f"one of {', '.join(EPOCH_RULES)}")
-        _require("optimizer", self.optimizer, lambda v: v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}")
-        _require("learning_rate", self.learning_rate,
-                 lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0),
-                 "null (the optimizer's default) or a number > 0")
-
-
-def _require(key: str, value: object, ok: Callable[[object], bool], allowed: str) -> None:
-    if not ok(value):
-        raise ConfigurationError(f"training.{key} is {value!r}; it must be {allowed}.")
+__all__ = ["TrainingConfig", "TrainingDivergedError", "diverged_error", "predict_lstm", "train_lstm"]
 
 
 class TrainingDivergedError(UserError, FloatingPointError):

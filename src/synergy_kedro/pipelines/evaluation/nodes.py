@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.core import procedures
 from synergy_kedro.core.parameters import for_target
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
 from synergy_kedro.evaluation.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
-from synergy_kedro.model import procedures
 from synergy_kedro.regions.experiment_design import PAIRS, SETS, namespace
 from synergy_kedro.regions.schemes import scheme_regions, seed_repeat_of
 

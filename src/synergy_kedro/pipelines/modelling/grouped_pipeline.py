@@ -14,30 +14,16 @@ last saved epoch, as a single model does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from synergy_kedro.core.parameters import merged_training
 from synergy_kedro.pipelines.named_partial import named_partial
 
 from .nodes import train_group
 from .pipeline import SHARED_INPUTS, model_template
 
 GROUP_OUTPUTS = ("model", "training_history", "site_curves")
-
-
-def is_grouped(parameters: Mapping, block: str | None = None) -> bool:
-    """``training.grouped`` of the run (or of ``training`` overridden by ``<block>.training``, as its models train).
-
-    Read when pipelines are registered (:mod:`synergy_kedro.kedro_glue.structure_config`): it decides the
-    pipeline's structure. Accepts YAML booleans and the strings ``true``/``false`` (``--params``).
-    """
-    overrides = ((parameters.get(block) or {}).get("training") or {}) if block else {}
-    value = merged_training(parameters.get("training") or {}, overrides).get("grouped", False)
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "on")
-    return bool(value)
 
 
 def group_training_node(namespaces: Sequence[str], name: str, training: str = "params:training",

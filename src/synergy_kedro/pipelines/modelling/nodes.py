@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from synergy_kedro.core import procedures
 from synergy_kedro.core.normalisation import denormalise
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.training_config import for_target
 from synergy_kedro.evaluation.metrics import site_metrics
-from synergy_kedro.model import procedures
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.grouped import train_grouped
@@ -29,12 +29,8 @@ SITE_KEY = "site:"
 
 
 def training_config(training: dict, target: str) -> TrainingConfig:
-    """Per-target window and batch size (the paper: 30/100 soil moisture, 365/500 streamflow), the procedure's epoch rule."""
-    per_target = {k: for_target(v, target) for k, v in training.items()}
-    fields = set(TrainingConfig.__dataclass_fields__) - {"procedure", "epoch_rule"}
-    procedure = procedures.for_run(training, None, target)
-    return TrainingConfig(**{k: v for k, v in per_target.items() if k in fields}, procedure=procedure.name,
-                          epoch_rule=procedure.epoch_rule)
+    """The ``training`` block for one target (the paper: window 30/365, batch 100/500), as the engine reads it."""
+    return for_target(training, target)
 
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
@@ -241,7 +237,7 @@ def train_group(model_inputs: xr.Dataset, features: dict, target: str, periods: 
         ns, sites, own, x, y = pending[0]
         results = [train_lstm(x, y, own, label=sites["model"], checkpoints=checkpoint, evaluate=evaluators[0])]
     else:
-        per_pass = for_target(training.get("max_models_per_pass"), target)
+        per_pass = config.max_models_per_pass
         results = train_grouped([(x, y) for _, _, _, x, y in pending], config,
                                 labels=[s["model"] for _, s, _, _, _ in pending],
                                 seeds=[own.seed for _, _, own, _, _ in pending], max_models_per_pass=per_pass,
