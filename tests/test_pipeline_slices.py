@@ -15,6 +15,7 @@ from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 from scipy import stats
 
+from synergy_kedro.core.targets import describe
 from synergy_kedro.pipelines import global_vs_local, partitioning
 from synergy_kedro.regions.schemes import scheme_regions
 from tests.conftest import TINY
@@ -52,7 +53,8 @@ def run_in_memory(pipeline: Pipeline, params: dict, **inputs: object) -> DataCat
     catalog = DataCatalog()
     for name in pipeline.datasets():
         catalog[name] = _Kept()
-    for name, value in {**_parameter_entries(params), "parameters": params, **inputs}.items():
+    target = describe(params["target"], params.get("target_kind"), params.get("target_units"))  # as the run's hook
+    for name, value in {**_parameter_entries(params), "parameters": params, "target": target, **inputs}.items():
         catalog[name] = _Kept(value)
     for name in pipeline.inputs():
         if name.endswith(".checkpoint"):

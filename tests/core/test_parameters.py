@@ -69,11 +69,11 @@ def test_a_bad_per_target_value_is_named_by_its_target_alone():
 def test_every_fault_is_listed_at_once():
     params = _parameters()
     params["training"]["epochs"] = 0
-    params["target"] = "temperature"
+    params["target"] = "stream temperature"
     params["periods"]["train"] = ["2010-01-01", "2010-02-30"]
     message = _error(params)
     assert "training.epochs is 0" in message
-    assert "target is 'temperature': Input should be 'soil_moisture' or 'streamflow'" in message
+    assert "target is 'stream temperature': String should match pattern" in message
     assert "periods.train.end is '2010-02-30'" in message
 
 
@@ -157,3 +157,17 @@ def test_value_check_settings_are_checked_by_key():
     assert "ingestion.plausibility.bounds.prcp: [100.0, 0.0]: the upper bound is below the lower one" in message
     assert "ingestion.plausibility.on_implausible is 'drop': Input should be 'missing' or 'error'" in message
     assert "features.static_missing is 'zero': Input should be 'drop', 'mean' or 'error'" in message
+
+
+def test_a_target_of_the_users_needs_its_kind_and_takes_that_kinds_defaults():
+    params = _parameters()
+    params["target"] = "swe"
+    assert "target 'swe' is not soil_moisture or streamflow: set target_kind: state" in _error(params)
+    params["target_kind"] = "state"
+    checked = validate_parameters(params)
+    from synergy_kedro.core.parameters import for_target
+
+    assert for_target(checked.training.window, "swe", "state") == 30  # soil moisture's window
+    assert for_target(checked.training.batch_size, "discharge", "flux") == 500  # streamflow's batch
+    params["target"], params["target_kind"] = "streamflow", "state"
+    assert "target streamflow is a flux; target_kind state contradicts it" in _error(params)

@@ -29,15 +29,16 @@ from pydantic import (
 )
 
 from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.core.targets import NAMED, kind_of, lookup_keys
 
-Target = Literal["soil_moisture", "streamflow"]
+#: A per-target key: a paper's target, a kind (state/flux) or a user's variable name.
+Target = str
 BlockT = TypeVar("BlockT", bound=BaseModel)
-TARGETS: tuple[str, ...] = ("soil_moisture", "streamflow")
 Positive = Annotated[int, Field(ge=1)]
 
 
 def _per_target(kind: Any) -> Any:
-    """One value for both targets, or ``{soil_moisture: …, streamflow: …}``."""
+    """One value for every target, or ``{soil_moisture: …, streamflow: …}`` (keys: targets or kinds)."""
     return kind | dict[Target, kind]
 
 
@@ -194,14 +195,22 @@ class NldasForcing(Block):
     time_shift: str | None = None
 
 
+class TableSource(Block):
+    # Units of the table's variables for labels and tables, e.g. {prcp: mm/d}; a missing one is "unknown".
+    units: dict[str, str] | None = None
+    # A column of the sites table copied to the data as a site label (for partitioning.scheme: column).
+    label_column: str | None = None
+
+
 class Ingestion(Block):
-    source: Literal["virtual_conus", "caravan", "camels_us", "smap_hydrodl", "smap", "packed"]
+    source: Literal["virtual_conus", "caravan", "camels_us", "smap_hydrodl", "smap", "packed", "table", "netcdf"]
     plausibility: Plausibility
     virtual_conus: VirtualConus
     # Source-specific blocks: only the sources that read them need them.
     gages2_columns: list[str] | None = None
     smap: SmapGranules | None = None
     nldas: NldasForcing | None = None
+    table: TableSource | None = None
 
 
 class Partitioning(Block):
@@ -229,7 +238,12 @@ class SimilarVsDissimilar(Block):
 
 
 class Parameters(Block):
-    target: Target
+    # The variable to predict, by name; soil_moisture and streamflow set their kind, any other name needs target_kind.
+    target: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    # state (like soil moisture: window 30, batch 100, RMSE) or flux (like streamflow: 365, 500, NSE, log-sqrt).
+    target_kind: Literal["state", "flux"] | None = None
+    # Units for labels and tables; null: the data's own (the reader's or ingestion.table.units).
+    target_units: str | None = None
     periods: Periods
     training: Training
     features: Features
@@ -244,22 +258,29 @@ class Parameters(Block):
 
     @model_validator(mode="after")
     def _fits_the_target(self) -> Parameters:
+        if kind_of(self.target, self.target_kind) is None:
+            raise ValueError(f"target {self.target!r} is not soil_moisture or streamflow: set target_kind: state (a "
+                             "level, like soil moisture) or flux (a rate, like streamflow) to choose its defaults")
+        named = NAMED.get(self.target)
+        if named and self.target_kind and self.target_kind != named:
+            raise ValueError(f"target {self.target} is a {named}; target_kind {self.target_kind} contradicts it")
+        kind = kind_of(self.target, self.target_kind)
         problems = []
         second = Training.model_validate(merged_training(
             self.training.model_dump(), self.similar_vs_dissimilar.training.model_dump(exclude_unset=True)))
         for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
-                if for_target(getattr(training, key), self.target) is None:
+                if for_target(getattr(training, key), self.target, kind) is None:
                     problems.append(f"{block}.{key} has no value for target {self.target}")
-            window = for_target(training.window, self.target)
+            window = for_target(training.window, self.target, kind)
             if window is not None and window > self.periods.train.days:
                 problems.append(f"{block}.window is {window} days for {self.target}, longer than the training "
                                 f"period ({self.periods.train.days} days, {self.periods.train.start} to "
                                 f"{self.periods.train.end}); shorten the window or lengthen periods.train")
         for key in ("table_metrics", "convergence_tolerance"):
-            if for_target(getattr(self.evaluation, key), self.target) is None:
+            if for_target(getattr(self.evaluation, key), self.target, kind) is None:
                 problems.append(f"evaluation.{key} has no value for target {self.target}")
-        if self.target not in self.similar_vs_dissimilar.rois:
+        if for_target(self.similar_vs_dissimilar.rois, self.target, kind) is None:
             problems.append(f"similar_vs_dissimilar.rois has no list for target {self.target}")
         if self.partitioning.scheme == "column" and not self.partitioning.column:
             problems.append("partitioning.scheme is column but partitioning.column is not set (e.g. HUC02)")
@@ -268,9 +289,12 @@ class Parameters(Block):
         return self
 
 
-def for_target(value: Any, target: str) -> Any:
-    """A per-target parameter's value for ``target`` (``{soil_moisture: 30, streamflow: 365}`` or one value)."""
-    return value.get(target) if isinstance(value, Mapping) else value
+def for_target(value: Any, target: str, kind: str | None = None) -> Any:
+    """A per-target parameter's value for ``target``: one value, or ``{soil_moisture: 30, streamflow: 365}``
+    looked up by the target's name, then its kind, then the paper's target of that kind (core/targets.py)."""
+    if not isinstance(value, Mapping):
+        return value
+    return next((value[key] for key in lookup_keys(target, kind) if key in value), None)
 
 
 def validate_parameters(parameters: Mapping[str, Any]) -> Parameters:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synergy_kedro.core.targets import kind_of
+
 PROCEDURES = ("paper", "hydrodl")
 TEST_STARTS = ("cold", "warm")
 
@@ -33,7 +35,7 @@ def resolve(procedure: str, target: str, epoch_rule: str | None = None, test_sta
     if procedure not in PROCEDURES:
         raise ValueError(f"training.procedure {procedure!r} is not one of {', '.join(PROCEDURES)}")
     rule = epoch_rule or ("paper" if procedure == "paper" else "capped")
-    default_start = "cold" if procedure == "paper" and target == "soil_moisture" else "warm"
+    default_start = "cold" if procedure == "paper" and kind_of(target) == "state" else "warm"
     start = test_start or default_start
     if start not in TEST_STARTS:
         raise ValueError(f"evaluation.test_start {start!r} is not one of {', '.join(TEST_STARTS)}")

@@ -4,7 +4,7 @@ The parameter model (:class:`synergy_kedro.core.parameters.Training`) is the one
 setting is declared, with its type, range and meaning; the YAML holds its default. The engine
 needs the same settings with the per-target values picked (window, batch) and the procedure
 resolved (epoch rule, test start), as plain attributes it can hash and copy:
-:func:`for_target` derives that :class:`TrainingConfig` from the block, so adding a setting
+:func:`config_for` derives that :class:`TrainingConfig` from the block, so adding a setting
 means adding it to the YAML and to ``Training`` (and here only if the engine reads it).
 """
 
@@ -47,7 +47,7 @@ class TrainingConfig:
     max_models_per_pass: int | None = None
 
 
-def for_target(training: Training | Mapping[str, Any], target: str) -> TrainingConfig:
+def config_for(training: Training | Mapping[str, Any], target: str) -> TrainingConfig:
     """The ``training`` block (validated here if given as a dict, naming ``training.<key>`` on error) for ``target``."""
     block = training if isinstance(training, Training) else validate_block(Training, training, "training")
     procedure = procedures.resolve(block.procedure, target, block.epoch_rule)

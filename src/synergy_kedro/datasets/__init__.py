@@ -12,9 +12,10 @@ from .raw_sources import (
                           StaticGridDataset,
                           StaticTableDataset,
 )
+from .source_table import SourceTableDataset
 from .torch_model import TorchModelDataset
 from .xarray_netcdf import XarrayNetCDFDataset
 
 __all__ = ["CamelsUSDataset", "CaravanDataset", "CheckpointStoreDataset", "EcoregionPolygonsDataset", "Gages2Dataset",
-           "NldasDataset", "SmapCsvDataset", "SmapL3Dataset", "StaticGridDataset", "StaticTableDataset",
+           "NldasDataset", "SmapCsvDataset", "SmapL3Dataset", "SourceTableDataset", "StaticGridDataset", "StaticTableDataset",
            "TorchModelDataset", "XarrayNetCDFDataset"]

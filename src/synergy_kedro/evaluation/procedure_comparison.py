@@ -12,9 +12,11 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation.budgets import verdict_vs_budget_figure
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
-from synergy_kedro.evaluation.reports import PRIMARY_METRIC, paper_share, paper_value, verdict
+from synergy_kedro.evaluation.reports import paper_share, paper_value, verdict
 
 PROCEDURE_NOTES = {
     "paper": "as the code that made the paper's figures: no batch cap, a region's updates shrink with its size",
@@ -64,8 +66,8 @@ def compare_procedures(target: str, evaluation: dict, paper_table: pd.DataFrame,
                        paper_curve: pd.DataFrame, hydrodl_table: pd.DataFrame, hydrodl_budget: pd.DataFrame,
                        hydrodl_curve: pd.DataFrame) -> tuple[pd.DataFrame, str, Figure]:
     """The two runs' pooled tables and verdicts in one table, one markdown page and one figure."""
-    metrics = list(evaluation["table_metrics"][target])
-    primary = PRIMARY_METRIC.get(target, metrics[0])
+    metrics = list(for_target(evaluation["table_metrics"], target))
+    primary = primary_metric(target, metrics[0])
     tables = {"paper": paper_table, "hydrodl": hydrodl_table}
     budgets = {"paper": paper_budget, "hydrodl": hydrodl_budget}
     rows = procedure_rows(tables, budgets, target, metrics)

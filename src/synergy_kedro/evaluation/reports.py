@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation.budgets import budget_sentence
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER, comparison_markdown
 from synergy_kedro.evaluation.data_checks import data_checks_sentence
@@ -20,7 +21,6 @@ from synergy_kedro.evaluation.learning_curves import convergence_summary
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
 
 ALPHA = 0.05
-PRIMARY_METRIC = {"soil_moisture": "RMSE", "streamflow": "NSE"}
 
 
 def outcome(share_a_better: float, p: float) -> str:
@@ -68,7 +68,7 @@ def global_vs_local_report(table: pd.DataFrame, seed_table: pd.DataFrame, target
             "paper global": paper_value(paper, m, "global"), "paper local": paper_value(paper, m, "local"),
             "paper global better": paper_share(paper, m),
         })
-    primary = PRIMARY_METRIC.get(target, metrics[0])
+    primary = primary_metric(target, metrics[0])
     sentence = verdict(pooled[f"{primary}_share_global_better"], pooled[f"{primary}_p"], "the global model",
                        "the local models")
     lines = [
@@ -111,7 +111,7 @@ def similar_vs_dissimilar_report(tables: Mapping[str, pd.DataFrame], target: str
                                  budgets: Mapping[str, str] | None = None,
                                  checks: pd.DataFrame | None = None) -> str:
     """Markdown: does adding more *dissimilar* data help, per variant, pooled and per ROI (``budgets``: a line per variant)."""
-    metric = PRIMARY_METRIC.get(target, "RMSE")
+    metric = primary_metric(target)
     lines = [f"# Similar vs dissimilar ({target}): this run beside Fang et al. (2022)", "",
              "The paper finds skill improving from local → +close → +far → +dissimilar in most ROIs.", "",
              *_budget(None, settings),

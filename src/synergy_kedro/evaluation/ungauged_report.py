@@ -12,11 +12,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation.budgets import spread
 from synergy_kedro.evaluation.comparisons import comparison_markdown
 from synergy_kedro.evaluation.data_checks import data_checks_sentence
 from synergy_kedro.evaluation.learning_curves import convergence_summary
-from synergy_kedro.evaluation.reports import PRIMARY_METRIC, verdict
+from synergy_kedro.evaluation.reports import verdict
 
 #: The three comparisons: (first model, second model), as the table's ``pair`` column names them.
 PAIRS: tuple[tuple[str, str], ...] = (("held-out", "donor"), ("global", "held-out"), ("local", "donor"))
@@ -70,7 +71,7 @@ def ungauged_report(table: pd.DataFrame, donors: pd.DataFrame, target: str, sett
                     budget: pd.DataFrame | None = None, convergence: pd.DataFrame | None = None,
                     checks: pd.DataFrame | None = None) -> str:
     """Markdown: the headline verdict, the three pooled comparisons, the donors, per-region tables, settings."""
-    metric = PRIMARY_METRIC.get(target, "RMSE")
+    metric = primary_metric(target)
     lines = [f"# Ungauged regions ({target}): held-out model vs donor region", "", headline(table, metric), ""]
     if budget is not None and len(budget):
         held = budget[budget["model"].str.startswith("heldout_")]

@@ -12,6 +12,7 @@ from kedro.framework.hooks import hook_impl
 from mlflow.exceptions import MlflowException
 
 from synergy_kedro.core.parameters import validate_parameters
+from synergy_kedro.core.targets import describe
 from synergy_kedro.evaluation.run_summary import run_summary
 from synergy_kedro.kedro_glue import structure_config
 from synergy_kedro.kedro_glue.run_folder import run_folder
@@ -48,6 +49,13 @@ class PipelineStructureHooks:
         # again, with this run's regions and ROIs (e.g. a second session in the same process).
         # Named, not imported: the registry imports the pipelines, which sit above this glue.
         pipelines.configure(f"{__name__.split('.')[0]}.pipeline_registry")
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
+        """The run's target as nodes read it (``target``): its name, kind and units (core/targets.py)."""
+        params = structure_config.parameters()
+        if params is not None:
+            catalog["target"] = describe(params.target, params.target_kind, params.target_units)
 
 
 class RunLockHooks:

@@ -12,9 +12,10 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import maps
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
-from synergy_kedro.evaluation.reports import PRIMARY_METRIC
 from synergy_kedro.regions.experiment_design import SETS, VARIANTS, namespace
 
 
@@ -35,8 +36,8 @@ def sites_map(site_regions: pd.DataFrame, target: str, ecoregion_polygons: gpd.G
 
 def main_metric(evaluation: dict, target: str) -> str:
     """The metric a map shows: the target's primary one (RMSE for soil moisture, NSE for streamflow)."""
-    metrics = list(evaluation["table_metrics"][target])
-    return PRIMARY_METRIC.get(target, metrics[0])
+    metrics = list(for_target(evaluation["table_metrics"], target))
+    return primary_metric(target, metrics[0])
 
 
 def global_improvement(global_metrics: pd.DataFrame, local_metrics: pd.DataFrame, metric: str) -> pd.Series:
@@ -122,7 +123,7 @@ def roi_map(site_regions: pd.DataFrame, target: str, similar: dict, ecoregion_po
         empty.text(0.5, 0.5, note, ha="center")
         return empty
     records = dict(zip(namespaces, train_sites, strict=True))
-    rois = [str(r) for r in similar["rois"][target]]
+    rois = [str(r) for r in for_target(similar["rois"], target)]
     sets, notes = roi_sets(records, variant, rois)
     return maps.roi_map(_sites(site_regions), sets, ecoregion_polygons, maps.footprint_of(target), title, notes)
 

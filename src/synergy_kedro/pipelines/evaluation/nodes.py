@@ -10,11 +10,12 @@ from matplotlib.figure import Figure
 
 from synergy_kedro.core import procedures
 from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.learning_curves import convergence_table, learning_curve_figure
-from synergy_kedro.evaluation.reports import PRIMARY_METRIC, global_vs_local_report, similar_vs_dissimilar_report
+from synergy_kedro.evaluation.reports import global_vs_local_report, similar_vs_dissimilar_report
 from synergy_kedro.regions.experiment_design import PAIRS, SETS, namespace
 from synergy_kedro.regions.schemes import scheme_regions, seed_repeat_of
 
@@ -34,7 +35,7 @@ def compare_global_vs_local(
     ``budget`` (:func:`training_budget`) adds each row's training budget: the global model's
     updates and batch, and the region's local model's (the "All" row: the local models' median).
     """
-    metrics = list(evaluation["table_metrics"][target])
+    metrics = list(for_target(evaluation["table_metrics"], target))
     glob = _indexed(global_metrics)
     local = pd.concat([_indexed(m) for m in local_metrics if len(m)]) if any(len(m) for m in local_metrics) else glob.iloc[:0]
     region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
@@ -79,7 +80,7 @@ def verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame, globa
 
     ``site_curves`` follow ``names`` (the local models); empty without ``training.eval_every``.
     """
-    metric = PRIMARY_METRIC.get(target, list(evaluation["table_metrics"][target])[0])
+    metric = primary_metric(target, list(for_target(evaluation["table_metrics"], target))[0])
     table = budgets.verdict_vs_budget(_indexed(global_metrics), dict(zip(names, site_curves, strict=True)), metric)
     glob = budget.loc[budget["model"] == "global", "updates"]
     figure = budgets.verdict_vs_budget_figure({"this run": table}, {"this run": float(glob.iloc[0]) if len(glob)
@@ -95,7 +96,7 @@ def similar_vs_dissimilar_verdict_vs_budget(evaluation: dict, target: str, budge
     ``tables``: the +dissimilar models' site metrics, then the local models' site curves, both in the
     order of ``rois`` (all-data variant). ROIs' test sites are disjoint, so their references pool.
     """
-    metric = PRIMARY_METRIC.get(target, list(evaluation["table_metrics"][target])[0])
+    metric = primary_metric(target, list(for_target(evaluation["table_metrics"], target))[0])
     finals, curves = tables[:len(rois)], tables[len(rois):]
     reference = pd.concat([_indexed(t) for t in finals if len(t)]) if any(len(t) for t in finals) else pd.DataFrame(
         columns=[metric])
@@ -126,8 +127,8 @@ def compare_similar_vs_dissimilar(
     the same name are pooled across ROIs, which is safe because ROIs' test sites are disjoint.
     ``budget`` (:func:`training_budget` of every namespace) adds the updates and batch of each side.
     """
-    metrics = list(evaluation["table_metrics"][target])
-    rois = [str(r) for r in similar["rois"][target]]
+    metrics = list(for_target(evaluation["table_metrics"], target))
+    rois = [str(r) for r in for_target(similar["rois"], target)]
     per_set: dict[str, list[pd.DataFrame]] = {name: [] for name in SETS}
     for ns, table in zip(namespaces, site_metrics, strict=True):
         if len(table):
@@ -197,7 +198,7 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     models differ from the main ones only in their seed, so the spread across rows is what the
     paper's single-seed numbers cannot show.
     """
-    metrics = list(evaluation["table_metrics"][target])
+    metrics = list(for_target(evaluation["table_metrics"], target))
     region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
     by_repeat: dict[int, dict[str, list[pd.DataFrame]]] = {}
     for name, table in zip(names, site_metrics, strict=True):
@@ -225,9 +226,9 @@ def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, nam
     ``groups`` and ``styles`` colour and dash the lines by label (the second experiment: set, variant).
     """
     by_name = dict(zip(names, histories, strict=True))
-    metrics = list(evaluation["table_metrics"][target])
+    metrics = list(for_target(evaluation["table_metrics"], target))
     tolerance = float(for_target(evaluation["convergence_tolerance"], target))
-    table = convergence_table(by_name, PRIMARY_METRIC.get(target, metrics[0]), tolerance)
+    table = convergence_table(by_name, primary_metric(target, metrics[0]), tolerance)
     return learning_curve_figure(by_name, metrics, f"{title}: {target}", groups, styles), table
 
 
@@ -263,7 +264,7 @@ def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: 
                                        ingestion_checks: pd.DataFrame | None = None) -> str:
     """This run's second experiment beside the paper's finding, per variant (``training``: its models' settings)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                "rois": similar["rois"][target], "min_sites": similar.get("min_sites"),
+                "rois": for_target(similar["rois"], target), "min_sites": similar.get("min_sites"),
                 **_training_settings(training, target, evaluation)}
     budget_lines = ({variant: set_budgets(budget, variant) for variant in ("all_data", "size_controlled")}
                     if budget is not None else None)

@@ -7,6 +7,7 @@ import logging
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synergy_kedro.core.parameters import for_target
 from synergy_kedro.evaluation.comparisons import comparison_markdown, pairwise_comparisons
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.ungauged_report import PAIRS, ungauged_report
@@ -31,7 +32,7 @@ def compare_ungauged(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     ``tables``: the ``n_local`` local models' site metrics, then the held-out models'. The held-out
     groups' test sites are disjoint, as are the regions', so each side pools into one table.
     """
-    metrics = list(evaluation["table_metrics"][target])
+    metrics = list(for_target(evaluation["table_metrics"], target))
     per_model = {"held-out": _pooled(tables[n_local:]), "donor": _pooled((donor_metrics.drop(
         columns=["region", "donor"], errors="ignore"),)), "global": global_metrics.set_index("site"),
         "local": _pooled(tables[:n_local])}

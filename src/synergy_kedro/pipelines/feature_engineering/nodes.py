@@ -6,6 +6,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.core.normalisation import fit_statistics, normalise
+from synergy_kedro.core.targets import DEFAULT_TRANSFORM, kind_of
 
 
 def fit_normalisation(
@@ -13,7 +14,9 @@ def fit_normalisation(
 ) -> dict:
     """Statistics over the training period and the sites that any model trains on."""
     train_sites = site_regions.dropna(subset=["region"])["site"].tolist()
-    transforms = features.get("transforms") or {}
+    # a flux is log-sqrt transformed, a state not, unless features.transforms names the target (core/targets.py)
+    kind = kind_of(target)
+    transforms = {**({str(target): DEFAULT_TRANSFORM[kind]} if kind else {}), **(features.get("transforms") or {})}
     dynamic = fit_statistics(canonical_dataset, [*features["dynamic"], target], transforms, train_sites, periods["train"])
     static = fit_statistics(canonical_dataset[features["static"]], features["static"], transforms, train_sites, periods["train"])
     return {**dynamic, **static}

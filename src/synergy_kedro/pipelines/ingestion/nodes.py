@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -71,6 +72,39 @@ def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_
     return _finish(ds, features, target, periods, ingestion.get("source", "smap"), ingestion)
 
 
+def ingest_table(table_timeseries: pd.DataFrame | dict, table_sites: pd.DataFrame,
+                 ecoregion_polygons: gpd.GeoDataFrame | None, ingestion: dict[str, Any], features: dict, target: str,
+                 periods: dict) -> Ingested:
+    """Your own tables (:mod:`synergy_kedro.sources.table`) + EPA codes of the polygon holding each site, if given."""
+    from synergy_kedro.sources.table import read_tables
+
+    settings = ingestion.get("table") or {}
+    ds = read_tables(table_timeseries, table_sites, features["dynamic"], features["static"], target,
+                     units=settings.get("units"), label_column=settings.get("label_column"))
+    return _finish(_with_regions(ds, ecoregion_polygons), features, target, periods, "table", ingestion)
+
+
+def ingest_netcdf(netcdf_canonical: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame | None,
+                  ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
+    """A (site, time) netCDF in the canonical layout (docs/your_data.md); EPA codes from the polygons where absent."""
+    return _finish(_with_regions(netcdf_canonical, ecoregion_polygons), features, target, periods, "netcdf",
+                   ingestion)
+
+
+def _with_regions(ds: xr.Dataset, polygons: gpd.GeoDataFrame | None) -> xr.Dataset:
+    """EPA codes from the polygons unless the data brings its own (a partitioning column needs none)."""
+    has_codes = all(c in ds.coords for c in ("eco_l1", "eco_l2", "eco_l3")) and (
+        ds["eco_l3"].astype(str) != "").any()
+    if has_codes or polygons is None:
+        if not has_codes:
+            log.warning("No EPA ecoregion polygons (ecoregion_polygons) and no eco_l1/2/3 in the data: sites get no EPA "
+                        "region; use partitioning.scheme: column with a label of your own, or add the polygons.")
+            ds = ds.assign_coords({c: ("site", np.full(ds.sizes["site"], "", dtype=object))
+                                   for c in ("eco_l1", "eco_l2", "eco_l3") if c not in ds.coords})
+        return ds
+    return assign_epa_regions(ds, polygons)
+
+
 def _log_sites_without_test_target(ds: xr.Dataset, target: str, test_period: Sequence[str], source: str) -> None:
     """Such sites still train (the global and local models use them) but cannot be scored: say which."""
     observed = ds[target].sel(time=slice(*test_period)).notnull().any("time").values
@@ -101,6 +135,8 @@ def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: 
     ds, missing = handle_missing_statics(ds, features["static"], features.get("static_missing", "drop"), source)
     before = ds["site"].values
     ds = drop_sites_without_training_target(ds, target, periods["train"])
+    if getattr(target, "units", None):  # target_units: the user's word for labels and tables
+        ds[target].attrs["units"] = target.units
     no_target = [{"check": "no_training_target", "variable": target, "site": str(s), "values": 0, "share": 1.0,
                   "action": "site dropped"} for s in sorted(set(before) - set(ds["site"].values))]
     _log_sites_without_test_target(ds, target, periods["test"], source)

@@ -11,13 +11,23 @@ from kedro.pipeline import Pipeline, node
 
 from synergy_kedro.core.errors import ConfigurationError
 
-from .nodes import generate_embedded, ingest_basins, ingest_packed, ingest_pixels, ingest_smap_l3
+from .nodes import (
+    generate_embedded,
+    ingest_basins,
+    ingest_netcdf,
+    ingest_packed,
+    ingest_pixels,
+    ingest_smap_l3,
+    ingest_table,
+)
 
-COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
+COMMON = ["params:ingestion", "params:features", "target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")
 PIXEL_SOURCES = ("smap_hydrodl",)
 GRANULE_SOURCES = ("smap",)
 PACKED_SOURCES = ("packed",)
+TABLE_SOURCES = ("table",)
+NETCDF_SOURCES = ("netcdf",)
 OUTPUTS = ["canonical_dataset", "ingestion_checks"]
 
 
@@ -35,5 +45,11 @@ def create_pipeline(source: str = "virtual_conus", **kwargs) -> Pipeline:
                                                *COMMON], OUTPUTS, name="ingest")])
     if source in PACKED_SOURCES:
         return Pipeline([node(ingest_packed, ["packed_canonical", *COMMON], OUTPUTS, name="ingest")])
+    if source in TABLE_SOURCES:
+        return Pipeline([node(ingest_table, ["table_timeseries", "table_sites", "ecoregion_polygons", *COMMON], OUTPUTS,
+                              name="ingest")])
+    if source in NETCDF_SOURCES:
+        return Pipeline([node(ingest_netcdf, ["netcdf_canonical", "ecoregion_polygons", *COMMON], OUTPUTS,
+                              name="ingest")])
     raise ConfigurationError(f"ingestion.source={source!r} is not known; choose virtual_conus, "
-                             f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES + PACKED_SOURCES)}.")
+                             f"{', '.join(BASIN_SOURCES + PIXEL_SOURCES + GRANULE_SOURCES + PACKED_SOURCES + TABLE_SOURCES + NETCDF_SOURCES)}.")

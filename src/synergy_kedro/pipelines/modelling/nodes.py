@@ -13,7 +13,8 @@ import xarray as xr
 
 from synergy_kedro.core import procedures
 from synergy_kedro.core.normalisation import denormalise
-from synergy_kedro.core.training_config import for_target
+from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.training_config import config_for
 from synergy_kedro.evaluation.metrics import site_metrics
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
@@ -30,7 +31,7 @@ SITE_KEY = "site:"
 
 def training_config(training: dict, target: str) -> TrainingConfig:
     """The ``training`` block for one target (the paper: window 30/365, batch 100/500), as the engine reads it."""
-    return for_target(training, target)
+    return config_for(training, target)
 
 
 def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
@@ -151,7 +152,7 @@ def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sit
                           periods, test_start)
     in_test = (obs["time"] >= np.datetime64(periods["test"][0])).values
     obs_test, names = obs.values[:, in_test], [str(s) for s in obs["site"].values]
-    metrics = list(evaluation["table_metrics"][target])
+    metrics = list(for_target(evaluation["table_metrics"], target))
 
     def evaluate(state: dict) -> dict[str, float]:
         sim = denormalise(predict_lstm(state, x, config.hidden_size, config.device), normalisation_stats[target])
@@ -194,7 +195,7 @@ def model_record(train_sites: dict, features: dict, target: str, config: Trainin
     ``procedure`` says how it was trained and is to be tested (cold or warm start).
     """
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
-    return {"model": train_sites["model"], "region": train_sites["region"], "target": target, "design": design,
+    return {"model": train_sites["model"], "region": train_sites["region"], "target": str(target), "design": design,
             "dynamic": list(features["dynamic"]), "static": list(features["static"]),
             "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"],
             "procedure": {"name": config.procedure, "epoch_rule": config.epoch_rule, "test_start": test_start},

@@ -8,6 +8,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.core.parameters import for_target
 from synergy_kedro.regions.experiment_design import VARIANTS, design_site_sets
 from synergy_kedro.regions.hierarchy import subregions_of
 from synergy_kedro.regions.membership import column_labels
@@ -90,7 +91,7 @@ def similar_vs_dissimilar_site_sets(site_regions: pd.DataFrame, similar: dict, t
     The pipeline has a namespace per (variant, ROI, set) for the ROIs of both targets; this run's
     target and ``size_controlled`` choose which of them train.
     """
-    rois = [str(r) for r in similar["rois"][target]]
+    rois = [str(r) for r in for_target(similar["rois"], target)]
     variants = [v for v, controlled in VARIANTS.items() if controlled in list(similar["size_controlled"])]
     records = design_site_sets(site_regions, rois, variants, int(similar["min_sites"]), int(similar["seed"]))
     out = {}
