@@ -58,14 +58,18 @@ def pack(target: str, env: str | None, out: Path, tiny: bool = False, project: P
     """Ingest with ``env``'s raw data and catalog (no tracking, no training), write one compressed netCDF."""
     from kedro.runner import SequentialRunner
 
+    from synergy_kedro.core.targets import describe
     from synergy_kedro.pipelines.ingestion.pipeline import create_pipeline
 
     params = {"target": target, **({"ingestion": TINY_INGESTION, "periods": TINY_PERIODS} if tiny else {})}
     with _session(project, env, params) as session:
         context = session.load_context()
         source = context.params["ingestion"]["source"]
-        SequentialRunner().run(create_pipeline(source), context.catalog)
-        canonical = context.catalog.load("canonical_dataset")
+        catalog = context.catalog
+        # as the run's hook does (PipelineStructureHooks): the target with its kind and units
+        catalog["params:target"] = describe(target, context.params.get("target_kind"), context.params.get("target_units"))
+        SequentialRunner().run(create_pipeline(source), catalog)
+        canonical = catalog.load("canonical_dataset")
         train = context.params["periods"]["train"]
     canonical.attrs.update(source=source, env=str(env), target=target, train_start=train[0], train_end=train[1])
     encoding = {name: {"zlib": True, "complevel": 5} for name in canonical.data_vars

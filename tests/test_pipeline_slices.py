@@ -54,7 +54,7 @@ def run_in_memory(pipeline: Pipeline, params: dict, **inputs: object) -> DataCat
     for name in pipeline.datasets():
         catalog[name] = _Kept()
     target = describe(params["target"], params.get("target_kind"), params.get("target_units"))  # as the run's hook
-    for name, value in {**_parameter_entries(params), "parameters": params, "target": target, **inputs}.items():
+    for name, value in {**_parameter_entries(params), "parameters": params, "params:target": target, **inputs}.items():
         catalog[name] = _Kept(value)
     for name in pipeline.inputs():
         if name.endswith(".checkpoint"):

@@ -52,10 +52,14 @@ class PipelineStructureHooks:
 
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
-        """The run's target as nodes read it (``target``): its name, kind and units (core/targets.py)."""
+        """``params:target`` as nodes read it: the name, with its kind and units (core/targets.py).
+
+        The same parameter, so every node and ``kedro viz`` see what they saw before; a node run
+        outside a session gets the plain name, whose kind is known for the paper's two targets.
+        """
         params = structure_config.parameters()
         if params is not None:
-            catalog["target"] = describe(params.target, params.target_kind, params.target_units)
+            catalog["params:target"] = describe(params.target, params.target_kind, params.target_units)
 
 
 class RunLockHooks:

@@ -21,14 +21,14 @@ def learning_curves_node(experiment: str, names: list[str], title: str, groups: 
                          styles: dict[str, str] | None = None):
     """``<experiment>_learning_curves`` (figure) and ``<experiment>_convergence`` from the models' histories."""
     func = named_partial(learning_curves, names=names, title=title, groups=groups, styles=styles)
-    return node(func, ["params:evaluation", "target", *(f"{name}.training_history" for name in names)],
+    return node(func, ["params:evaluation", "params:target", *(f"{name}.training_history" for name in names)],
                 [f"{experiment}_learning_curves", f"{experiment}_convergence"], name=f"{experiment}_learning_curves")
 
 
 def sites_map_node(experiment: str, title: str):
     """``<experiment>_sites_map``: the run's sites by sub-region, over the EPA polygons where the env has them."""
     func = named_partial(map_nodes.sites_map, title=title)
-    return node(func, ["site_regions", "target", "ecoregion_polygons"], f"{experiment}_sites_map",
+    return node(func, ["site_regions", "params:target", "ecoregion_polygons"], f"{experiment}_sites_map",
                 name=f"{experiment}_sites_map")
 
 
@@ -46,26 +46,26 @@ def global_vs_local_comparison(model_names: list[str]) -> Pipeline:
         node(named_partial(training_budget, names=main), [f"{name}.training_history" for name in main],
              "global_vs_local_budget", name="global_vs_local_budget"),
         node(compare_global_vs_local,
-             ["site_regions", "params:evaluation", "target", "params:partitioning", "global_vs_local_budget",
+             ["site_regions", "params:evaluation", "params:target", "params:partitioning", "global_vs_local_budget",
               "global.site_metrics", *local],
              ["global_vs_local_table", "global_vs_local_markdown", "global_vs_local_boxplots"],
              name="compare_global_vs_local"),
         node(named_partial(verdict_vs_budget, names=local_models),
-             ["params:evaluation", "target", "global_vs_local_budget", "global.site_metrics",
+             ["params:evaluation", "params:target", "global_vs_local_budget", "global.site_metrics",
               *(f"{name}.site_curves" for name in local_models)],
              ["global_vs_local_verdict_vs_budget", "global_vs_local_verdict_vs_budget_figure"],
              name="global_vs_local_verdict_vs_budget"),
-        node(spread, ["site_regions", "params:evaluation", "target", "params:partitioning",
+        node(spread, ["site_regions", "params:evaluation", "params:target", "params:partitioning",
                       *(f"{name}.site_metrics" for name in model_names)],
              "global_vs_local_seeds", name="global_vs_local_seed_variability"),
         learning_curves_node("global_vs_local", main, "Learning curves, global vs local"),
         sites_map_node("global_vs_local", "Sites by sub-region"),
         node(map_nodes.difference_map,
-             ["site_regions", "params:evaluation", "target", "ecoregion_polygons", "global.site_metrics",
+             ["site_regions", "params:evaluation", "params:target", "ecoregion_polygons", "global.site_metrics",
               *local],
              "global_vs_local_difference_map", name="global_vs_local_difference_map"),
         node(global_vs_local_paper_report,
-             ["global_vs_local_table", "global_vs_local_seeds", "target", "params:training", "params:periods",
+             ["global_vs_local_table", "global_vs_local_seeds", "params:target", "params:training", "params:periods",
               "params:ingestion", "global_vs_local_convergence", "params:evaluation", "global_vs_local_budget",
               "global_vs_local_verdict_vs_budget", "ingestion_checks"],
              "global_vs_local_paper_report", name="global_vs_local_paper_report"),
@@ -82,14 +82,14 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
         func = named_partial(compare_similar_vs_dissimilar, variant=variant, namespaces=namespaces)
         nodes.append(node(
             func,
-            ["site_regions", "params:evaluation", "target", "params:similar_vs_dissimilar",
+            ["site_regions", "params:evaluation", "params:target", "params:similar_vs_dissimilar",
              "similar_vs_dissimilar_budget", *(f"{ns}.site_metrics" for ns in namespaces)],
             [f"svd_{variant}_table", f"svd_{variant}_markdown", f"svd_{variant}_boxplots"],
             name=f"compare_similar_vs_dissimilar_{variant}"))
         roi_map = named_partial(map_nodes.roi_map, variant=variant, namespaces=namespaces)
         nodes.append(node(
             roi_map,
-            ["site_regions", "target", "params:similar_vs_dissimilar", "ecoregion_polygons",
+            ["site_regions", "params:target", "params:similar_vs_dissimilar", "ecoregion_polygons",
              *(f"{ns}.train_sites" for ns in namespaces)],
             f"svd_{variant}_roi_map", name=f"svd_{variant}_roi_map"))
     nodes.append(sites_map_node("similar_vs_dissimilar", "Sites by sub-region"))
@@ -100,13 +100,13 @@ def similar_vs_dissimilar_comparisons(rois: list[str]) -> Pipeline:
         styles={ns: v.replace("_", " ") for ns, v, _ in design}))
     nodes.append(node(
         named_partial(similar_vs_dissimilar_verdict_vs_budget, rois=list(rois)),
-        ["params:evaluation", "target", "similar_vs_dissimilar_budget",
+        ["params:evaluation", "params:target", "similar_vs_dissimilar_budget",
          *(f"{namespace('all_data', r, 'dissimilar')}.site_metrics" for r in rois),
          *(f"{namespace('all_data', r, 'local')}.site_curves" for r in rois)],
         ["similar_vs_dissimilar_verdict_vs_budget", "similar_vs_dissimilar_verdict_vs_budget_figure"],
         name="similar_vs_dissimilar_verdict_vs_budget"))
     nodes.append(node(similar_vs_dissimilar_paper_report,
-                      [*(f"svd_{variant}_table" for variant in VARIANTS), "target",
+                      [*(f"svd_{variant}_table" for variant in VARIANTS), "params:target",
                        "params:similar_vs_dissimilar", "similar_vs_dissimilar_training", "params:periods",
                        "params:ingestion", "similar_vs_dissimilar_convergence", "params:evaluation",
                        "similar_vs_dissimilar_budget", "ingestion_checks"],

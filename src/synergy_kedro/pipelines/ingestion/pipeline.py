@@ -21,7 +21,7 @@ from .nodes import (
     ingest_table,
 )
 
-COMMON = ["params:ingestion", "params:features", "target", "params:periods"]
+COMMON = ["params:ingestion", "params:features", "params:target", "params:periods"]
 BASIN_SOURCES = ("caravan", "camels_us")
 PIXEL_SOURCES = ("smap_hydrodl",)
 GRANULE_SOURCES = ("smap",)

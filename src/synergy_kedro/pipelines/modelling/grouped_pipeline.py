@@ -33,7 +33,7 @@ def group_training_node(namespaces: Sequence[str], name: str, training: str = "p
     func = named_partial(train_group, namespaces=namespaces)
     group = f"{namespace}.{name}" if namespace else name
     return node(func,
-                ["model_inputs", "params:features", "target", "params:periods", training,
+                ["model_inputs", "params:features", "params:target", "params:periods", training,
                  f"{group}.checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation",
                  "run_identity", *(f"{ns}.train_sites" for ns in namespaces)],
                 {f"{ns}.{d}": f"{ns}.{d}" for ns in namespaces for d in GROUP_OUTPUTS},

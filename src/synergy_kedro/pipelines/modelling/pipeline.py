@@ -9,14 +9,14 @@ from kedro.pipeline import Pipeline, node, pipeline
 
 from .nodes import evaluate_model, predict_model, train_model
 
-SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats", "run_identity", "target"}
-SHARED_PARAMETERS = {"params:features", "params:periods", "params:training", "params:evaluation"}
+SHARED_INPUTS = {"model_inputs", "canonical_dataset", "normalisation_stats", "run_identity"}
+SHARED_PARAMETERS = {"params:features", "params:target", "params:periods", "params:training", "params:evaluation"}
 
 
 def model_template(training: str = "params:training") -> Pipeline:
     return Pipeline([
         node(train_model,
-             ["model_inputs", "train_sites", "params:features", "target", "params:periods", training,
+             ["model_inputs", "train_sites", "params:features", "params:target", "params:periods", training,
               "checkpoint", "canonical_dataset", "normalisation_stats", "params:evaluation", "run_identity"],
              ["model", "training_history", "site_curves"], name="train"),
         node(predict_model,

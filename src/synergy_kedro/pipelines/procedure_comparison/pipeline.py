@@ -13,7 +13,7 @@ PROCEDURES = ("paper", "hydrodl")
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    inputs = ["target", "params:evaluation"]
+    inputs = ["params:target", "params:evaluation"]
     for procedure in PROCEDURES:
         inputs += [f"procedure_{procedure}.{name}" for name in ("comparison", "budget", "verdict_vs_budget")]
     return Pipeline([node(compare_procedures, inputs,

@@ -25,7 +25,7 @@ from synergy_kedro.regions.experiment_design import SETS, VARIANTS, all_namespac
 def site_sets(namespaces: list[str]) -> Pipeline:
     func = named_partial(similar_vs_dissimilar_site_sets, namespaces=namespaces)
     return Pipeline([
-        node(func, ["site_regions", "params:similar_vs_dissimilar", "target"],
+        node(func, ["site_regions", "params:similar_vs_dissimilar", "params:target"],
              {ns: f"{ns}.train_sites" for ns in namespaces}, name="similar_vs_dissimilar_site_sets"),
     ])
 
