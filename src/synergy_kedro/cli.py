@@ -58,7 +58,7 @@ def _interrupted() -> None:
         if hasattr(hook, "on_interrupt"):
             try:
                 hook.on_interrupt()
-            except Exception as exc:  # re-raised unless it is a user error  # noqa: BLE001 - the interruption is what the user must see
+            except Exception as exc:  # noqa: BLE001 - the interruption is what the user must see
                 click.secho(f"{type(hook).__name__} could not clean up after the interruption: {exc}", err=True)
 
 
@@ -74,7 +74,7 @@ def _run(*args: Any, **kwargs: Any) -> Any:
         click.secho(f"\n{cause}. Finished models are kept (and logged to MLflow, run marked KILLED); run the "
                     "same command again to train only the rest.", fg="yellow", err=True)
         raise SystemExit(143 if terminated else 130) from None
-    except Exception as exc:
+    except Exception as exc:  # re-raised unless it is a user error
         error = user_error_in(exc) or _choice_error(kwargs)
         if error is None:
             raise

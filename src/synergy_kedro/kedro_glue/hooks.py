@@ -205,7 +205,7 @@ class MlflowTrackingHooks:
                 identity = {"kedro_session_id": dead.get("kedro_session_id"), "mlflow_run_id": dead_id}
                 models = self._log_models(orphan, identity, pipeline, catalog)
                 orphan.end("KILLED")
-        except Exception as exc:  # the pipeline's own error (or the interruption) is the one to surface  # the new run matters more than closing the old one
+        except Exception as exc:  # the new run matters more than closing the old one
             log.warning("Could not close MLflow run %s of the run that died (%s): %s", dead_id, who, one_line(exc))
             log.debug("Closing MLflow run %s failed", dead_id, exc_info=True)
             return
@@ -331,7 +331,8 @@ def _session_id(run_params: dict[str, Any]) -> str:
 
 def _filepath(catalog, name: str) -> str | None:
     """The file behind a (materialised) dataset, as the dataset itself resolved it."""
-    path = (catalog.get(name)._describe() or {}).get("filepath")  # the dataset's own description
+    # Kedro has no public API for a dataset's path; its own description (_describe) is what repr() shows
+    path = (catalog.get(name)._describe() or {}).get("filepath")
     return None if path is None else str(path)
 
 

@@ -88,7 +88,7 @@ class RunTracker:
                 self.experiment_id = (experiment.experiment_id if experiment else
                                       self.client.create_experiment(experiment_name,
                                                                     artifact_location=artifact_location))
-        except Exception as exc:  # any store failure means the same to the user  # any store failure means the same to the user
+        except Exception as exc:  # any store failure means the same to the user
             raise TrackingUnavailableError(store_unavailable(tracking_uri, exc)) from exc
         self.parent_id: str | None = None
         self.logged_models: set[str] = set()
