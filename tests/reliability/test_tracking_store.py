@@ -1,7 +1,9 @@
-"""`kedro run` against a tracking store that cannot be written or reached: one clear line, no traceback, no lock left."""
+"""`kedro run` against a tracking store that cannot be written or reached: one clear line, no traceback, and no
+lock left, or, where the parent run could not be closed, the lock left for the next run to close it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +13,7 @@ import uuid
 
 import pytest
 import yaml
+from mlflow.tracking import MlflowClient
 
 from synergy_kedro.kedro_glue.run_lock import LOCK_NAME
 from synergy_kedro.kedro_glue.tracking import RunTracker
@@ -65,7 +68,7 @@ def test_an_unreachable_tracking_server_is_named_whole_and_leaves_no_lock(tmp_pa
     assert not (project / "data" / LOCK_NAME).exists()
 
 
-def test_a_disk_that_fills_during_training_gives_one_error_no_traceback_and_no_lock(tmp_path):
+def test_a_disk_that_fills_during_training_gives_one_error_and_the_next_run_closes_its_mlflow_run(tmp_path):
     """The issue's case: the project's disk (data/ and mlflow.db) fills while a model trains."""
     disk = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
     disk.mkdir()
@@ -95,9 +98,18 @@ def test_a_disk_that_fills_during_training_gives_one_error_no_traceback_and_no_l
         assert run.returncode == 1, output[-3000:]
         assert "Error: Cannot write or read" in stderr and "the disk is full" in stderr
         assert "Traceback" not in output  # neither ours nor MLflow's store logger's
-        # the store could not be written: said in one line each, and the lock is released all the same
+        # the store could not be written: said in one line each; the parent stays RUNNING, so the lock (whose
+        # record names it) is left for the next run, which closes it once the disk has room again
         assert "the disk holding the tracking store is full (OperationalError: database or disk is full)" in stdout
+        record = json.loads((project / "data" / LOCK_NAME).read_text())
+        assert "is left in place: the next run on this folder takes it over" in stdout
+        (disk / "filler").unlink()
+        again = subprocess.run([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
+                               env=env, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert f"Closed MLflow run {record['mlflow_run_id']} of the run that died" in again.stdout + again.stderr
         assert not (project / "data" / LOCK_NAME).exists()
+        assert MlflowClient(tracking_uri(project)).get_run(record["mlflow_run_id"]).info.status == "KILLED"
     finally:
         if run is not None and run.poll() is None:
             run.kill()

@@ -68,6 +68,7 @@ class RunLockHooks:
     def __init__(self) -> None:
         self._folder = Path("data")
         self._lock: RunLock | None = None
+        self._left_for: str | None = None  # an MLflow run this run could not close: the next run closes it
 
     @hook_impl
     def after_context_created(self, context) -> None:
@@ -98,10 +99,20 @@ class RunLockHooks:
     def on_pipeline_error(self, error: Exception, run_params: dict[str, Any], pipeline, catalog) -> None:
         self.on_interrupt()
 
+    def leave_for_next_run(self, mlflow_run_id: str) -> None:
+        """At the end, leave the lock file (with its record of ``mlflow_run_id``) instead of deleting it."""
+        self._left_for = mlflow_run_id
+
     def on_interrupt(self) -> None:
         if self._lock:
-            self._lock.release()
+            if self._left_for:
+                self._lock.leave()
+                log.warning("The run lock %s is left in place: the next run on this folder takes it over and marks "
+                            "MLflow run %s, which this run could not close, KILLED.", self._lock.path, self._left_for)
+            else:
+                self._lock.release()
             self._lock = None
+        self._left_for = None
 
 
 class MlflowTrackingHooks:
@@ -263,6 +274,8 @@ class MlflowTrackingHooks:
         except Exception as exc:  # noqa: BLE001 - see _close
             log.warning("Could not mark MLflow run %s of the %s run %s (it stays RUNNING there): %s",
                         self._tracker.parent_id, what, status, one_line(exc, outer))
+            if self._lock and self._tracker.parent_id:  # its record names the run: the next run closes it
+                self._lock.leave_for_next_run(self._tracker.parent_id)
 
     def _tracker_uri(self) -> str:
         return self.last_run[0] if self.last_run else ""
@@ -271,7 +284,7 @@ class MlflowTrackingHooks:
         """The run's finished models as nested runs under ``tracker``'s parent, then its tables and reports."""
         self._log_models(tracker, identity, pipeline, catalog)
         names = pipeline.datasets()
-        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table"):
+        for table in ("global_vs_local_table", "svd_all_data_table", "svd_size_controlled_table", "ungauged_regions_table"):
             if table in names and catalog.exists(table):
                 tracker.log_pooled(table, catalog.load(table))
         reports = [n for n in sorted(names) if _layer(catalog, n) == "reporting" and catalog.exists(n)]

@@ -112,3 +112,7 @@ class RunLock:
         if self.held:
             self.path.unlink(missing_ok=True)
             self.held = False
+
+    def leave(self) -> None:
+        """Stop holding the lock but leave its file: the next run takes it over as a dead run's (and reads its record)."""
+        self.held = False
