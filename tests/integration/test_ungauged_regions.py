@@ -88,6 +88,10 @@ def test_mlflow_has_one_parent_with_a_nested_run_per_trained_model(finished_run)
                       if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id)
     assert children == ["global", "heldout_A_G_M", "heldout_B_H_N", "heldout_C_I_O", "heldout_D_J_P",
                         "heldout_E_K_Q", "heldout_F_L_R", "local_F", "local_K"]
+    pooled = pd.read_csv(finished_run / f"{REPORTS}/comparison.csv").query("region == 'All'").set_index("pair")
+    metrics = parents[0].data.metrics  # the pooled rows, to compare runs in the MLflow UI
+    assert metrics["ungauged_regions.held-out_vs_donor.RMSE_share_a_better"] == pytest.approx(
+        pooled.loc["held-out vs donor", "RMSE_share_a_better"])
     artifacts = {a.path for a in client.list_artifacts(parents[0].info.run_id, "reports/ungauged_regions")}
     assert "reports/ungauged_regions/report.md" in artifacts
 
