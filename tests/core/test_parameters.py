@@ -10,7 +10,7 @@ from kedro.config import OmegaConfigLoader
 from pydantic import ValidationError
 
 from synergy_kedro.core.errors import ConfigurationError
-from synergy_kedro.core.parameters import validate_parameters
+from synergy_kedro.core.parameters import Parameters, validate_parameters
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 ENVS = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in ("base", "local"))
@@ -171,3 +171,39 @@ def test_a_target_of_the_users_needs_its_kind_and_takes_that_kinds_defaults():
     assert for_target(checked.training.batch_size, "discharge", "flux") == 500  # streamflow's batch
     params["target"], params["target_kind"] = "streamflow", "state"
     assert "target streamflow is a flux; target_kind state contradicts it" in _error(params)
+
+
+BLOCKS = [name for name in Parameters.model_fields if isinstance(_parameters().get(name), dict)]
+
+
+def test_every_block_is_covered():
+    assert set(BLOCKS) == {"periods", "training", "features", "evaluation", "ingestion", "partitioning",
+                           "global_vs_local", "similar_vs_dissimilar", "ungauged_regions"}
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_an_unknown_key_in_any_block_is_refused_naming_it(block):
+    params = _parameters()
+    params[block]["no_such_key"] = 1
+    assert f"- {block}.no_such_key: not a parameter; known keys here:" in _error(params)
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    ("training.epochs", 0, "training.epochs is 0: Input should be greater than or equal to 1"),
+    ("features.static_missing", "zero", "features.static_missing is 'zero'"),
+    ("evaluation.min_obs", 0, "evaluation.min_obs is 0"),
+    ("ingestion.plausibility.max_share_out_of_range", 2, "ingestion.plausibility.max_share_out_of_range is 2"),
+    ("partitioning.min_sites", 0, "partitioning.min_sites is 0"),
+    ("global_vs_local.seed_repeats", 0, "global_vs_local.seed_repeats is 0"),
+    ("similar_vs_dissimilar.min_sites", 0, "similar_vs_dissimilar.min_sites is 0"),
+    ("ungauged_regions.folds", 1, "ungauged_regions.folds is 1: Input should be greater than or equal to 2"),
+    ("target_kind", "liquid", "target_kind is 'liquid': Input should be 'state' or 'flux'"),
+])
+def test_an_out_of_range_value_in_any_block_is_refused_naming_it(path, value, expected):
+    params = _parameters()
+    *blocks, key = path.split(".")
+    node = params
+    for name in blocks:
+        node = node[name]
+    node[key] = value
+    assert expected in _error(params)

@@ -213,14 +213,21 @@ def test_maps_draw_the_real_epa_polygons_and_the_subregion_outlines(site_regions
     assert _n_drawn(_by_gid(roi, "roi")) == 1 and _n_drawn(_by_gid(roi, "eco_l2")) == 1
 
 
-def test_optional_polygons_load_as_none_with_one_line_saying_where_to_put_them(tmp_path, caplog):
+def test_optional_polygons_fall_back_to_the_packaged_layer_with_one_line_saying_where_to_put_them(
+        tmp_path, caplog, ecoregions_path):
     missing = tmp_path / "ecoregions" / "none.geojson"
     optional = EcoregionPolygonsDataset(path=str(missing), optional=True)
     with caplog.at_level(logging.INFO, logger="synergy_kedro.datasets.raw_sources"):
-        assert optional.load() is None
-        assert optional.load() is None
+        packaged = optional.load()
+        assert len(optional.load()) == len(packaged) == 85  # every CONUS level-III region
     lines = [r.getMessage() for r in caplog.records if r.name == "synergy_kedro.datasets.raw_sources"]
-    assert len(lines) == 1 and str(missing) in lines[0] and "outlines" in lines[0]
+    assert len(lines) == 1 and str(missing) in lines[0] and "simplified layer" in lines[0]
+    full = read_ecoregion_polygons(ecoregions_path)
+    assert sorted(packaged["NA_L3CODE"]) == sorted(full["NA_L3CODE"])
+    # the same regions, drawn coarser: each polygon's area within a few per cent of the full layer's
+    ratio = (packaged.to_crs(maps.EQUAL_AREA_CRS).set_index("US_L3CODE").area
+             / full.to_crs(maps.EQUAL_AREA_CRS).set_index("US_L3CODE").area)  # US 6 and 85 share NA 11.1.1
+    assert ratio.between(0.9, 1.1).all(), ratio.sort_values()
     with pytest.raises(DatasetError, match="does not exist"):
         EcoregionPolygonsDataset(path=str(missing)).load()  # the real-data environments' definition
 

@@ -20,6 +20,10 @@ from kedro.io import AbstractDataset, DatasetError
 log = logging.getLogger(__name__)
 
 
+#: The simplified EPA level-III layer shipped for maps (scripts/simplify_ecoregions.py).
+PACKAGED_POLYGONS = "epa_level3_simplified.geojson"
+
+
 class _RawDataset(AbstractDataset):
     reader: Any = None
 
@@ -162,9 +166,11 @@ class Gages2Dataset(_RawDataset):
 class EcoregionPolygonsDataset(_RawDataset):
     """EPA level-III polygons (shapefile, GeoPackage or GeoJSON with NA_L*CODE fields) → GeoDataFrame.
 
-    ``optional: true`` makes a missing file load as None instead of failing: the default
-    environment's maps only draw region outlines with it, so a run must not need a download. The
-    real-data environments keep it required (their ingestion assigns regions from it).
+    ``optional: true`` makes a missing file load the simplified layer shipped with the package
+    (``synergy_kedro/data/epa_level3_simplified.geojson``, ~8 km detail, for maps) instead of
+    failing: the default environment's maps only draw region outlines with it, so a run must not
+    need a download. The real-data environments keep the full layer required (their ingestion
+    assigns regions from it).
     """
 
     reader = staticmethod(_polygons)
@@ -177,12 +183,17 @@ class EcoregionPolygonsDataset(_RawDataset):
 
     def load(self):
         if self._optional and not Path(self._path).exists():
+            from importlib import resources
+
+            packaged = resources.files("synergy_kedro.data").joinpath(PACKAGED_POLYGONS)
             if not self._said_missing:  # one line per run, however many nodes read it
-                log.info("No EPA ecoregion polygons at %s: maps show the sites without region outlines. For outlines "
-                         "put the EPA level-III polygons there (us_eco_l3, GeoJSON/shapefile/GeoPackage with "
-                         "NA_L1CODE, NA_L2CODE, NA_L3CODE; see README, Real data).", self._path)
+                log.info("No EPA ecoregion polygons at %s: maps outline the regions with the simplified layer shipped "
+                         "with the package. For full detail put the EPA level-III polygons there (us_eco_l3, "
+                         "GeoJSON/shapefile/GeoPackage with NA_L1CODE, NA_L2CODE, NA_L3CODE; docs/real_data.md).",
+                         self._path)
                 self._said_missing = True
-            return None
+            with resources.as_file(packaged) as path:
+                return _polygons(path, **self._load_args)
         return super().load()
 
     def _describe(self) -> dict[str, Any]:
