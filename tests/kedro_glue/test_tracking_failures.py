@@ -170,3 +170,52 @@ def test_the_lock_records_the_parent_run_and_a_takeover_keeps_the_dead_holders_r
     assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
     assert "mlflow_run_id" not in json.loads((tmp_path / LOCK_NAME).read_text())
     successor.release()
+
+
+class RecordingStore:
+    """A tracker of a working store that records what it is asked to log."""
+
+    tracking_uri = "sqlite:////data/mlflow.db"
+    parent_id = "dead123"
+
+    def __init__(self) -> None:
+        self.logged_models: set[str] = set()
+        self.logged: list[str] = []
+        self.ended: str | None = None
+
+    def status(self, run_id: str) -> str:
+        return "RUNNING"
+
+    def for_parent(self, run_id: str) -> RecordingStore:
+        return self
+
+    def log_model(self, name: str, *args) -> None:
+        self.logged.append(name)
+
+    def end(self, status: str) -> None:
+        self.ended = status
+
+
+def test_a_model_whose_files_a_full_disk_cut_short_does_not_stop_the_dead_run_being_closed(hooks, tmp_path, caplog):
+    """The dead run froze between saving a model's weights and its history: the empty history is skipped."""
+    from kedro_datasets.pandas import CSVDataset
+
+    _, lock, tracking = hooks
+    identity = {"kedro_session_id": "s0", "mlflow_run_id": "dead123"}
+    lock._lock.taken_over = {**identity, "pid": 1, "tracking_uri": RecordingStore.tracking_uri}
+    (tmp_path / "empty.csv").write_text("")
+    history = pd.DataFrame({"epoch": [1], "loss": [0.5]})
+    catalog = DataCatalog({
+        "global.model": MemoryDataset({"run": identity, "state_dict": {}}),
+        "global.training_history": MemoryDataset(history), "global.train_sites": MemoryDataset({}),
+        "local_C.model": MemoryDataset({"run": identity, "state_dict": {}}),
+        "local_C.training_history": CSVDataset(filepath=str(tmp_path / "empty.csv")),
+        "local_C.train_sites": MemoryDataset({}),
+    })
+    pipeline = type("P", (), {"datasets": lambda self: set(catalog.keys())})()
+    tracking._tracker, tracking._params = RecordingStore(), {"periods": {"train": ["2010-01-01", "2010-12-31"]}}
+    tracking._close_dead_run(pipeline, catalog)
+    assert tracking._tracker.logged == ["global"] and tracking._tracker.ended == "KILLED"
+    assert "Model local_C is not logged to MLflow: its files could not be read" in caplog.text
+    assert "Closed MLflow run dead123 of the run that died (PID 1, started ?): marked KILLED with its 1 finished" \
+        in caplog.text

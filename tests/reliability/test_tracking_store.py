@@ -107,7 +107,9 @@ def test_a_disk_that_fills_during_training_gives_one_error_and_the_next_run_clos
         again = subprocess.run([sys.executable, "-m", "kedro", "run", "--pipeline", "global_vs_local"], cwd=project,
                                env=env, capture_output=True, text=True, timeout=600)
         assert again.returncode == 0, again.stderr[-3000:]
-        assert f"Closed MLflow run {record['mlflow_run_id']} of the run that died" in again.stdout + again.stderr
+        said = [line for line in (again.stdout + again.stderr).splitlines() if "MLflow" in line or "lock" in line]
+        assert f"Closed MLflow run {record['mlflow_run_id']} of the run that died" in again.stdout + again.stderr, (
+            "\n".join(said) + "\n--- the first run said:\n" + output[-4000:])
         assert not (project / "data" / LOCK_NAME).exists()
         assert MlflowClient(tracking_uri(project)).get_run(record["mlflow_run_id"]).info.status == "KILLED"
     finally:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 from kedro.framework.hooks import hook_impl
+from kedro.io import DatasetError
 from mlflow.exceptions import MlflowException
 
 from synergy_kedro.core.parameters import validate_parameters
@@ -210,7 +211,10 @@ class MlflowTrackingHooks:
             return
         try:
             with quiet_store_logs():
-                if self._tracker.status(dead_id) != "RUNNING":
+                status = self._tracker.status(dead_id)
+                if status != "RUNNING":
+                    log.info("MLflow run %s of the run that died (%s) is already %s; left as it is.",
+                             dead_id, who, status)
                     return
                 orphan = self._tracker.for_parent(dead_id)
                 identity = {"kedro_session_id": dead.get("kedro_session_id"), "mlflow_run_id": dead_id}
@@ -300,10 +304,15 @@ class MlflowTrackingHooks:
             required = [d for d in datasets if not d.endswith(".site_metrics")]  # an interrupted run may lack them
             if ns in tracker.logged_models or not all(catalog.exists(d) for d in required):
                 continue
-            model = catalog.load(f"{ns}.model")
-            if not _written_by(model, identity):
-                continue  # another run's model (e.g. this run failed or stopped before training it)
-            rest = [catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets[1:]]
+            try:  # a run stopped by a full disk or a kill may have written a model's files only in part
+                model = catalog.load(f"{ns}.model")
+                if not _written_by(model, identity):
+                    continue  # another run's model (e.g. this run failed or stopped before training it)
+                rest = [catalog.load(d) if catalog.exists(d) else pd.DataFrame() for d in datasets[1:]]
+            except DatasetError as exc:
+                log.warning("Model %s is not logged to MLflow: its files could not be read (%s); the next run "
+                            "retrains or reuses it.", ns, one_line(exc))
+                continue
             if model.get("state_dict") is None:
                 skipped[ns] = model.get("skipped")
             else:
