@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.grouped_lstm import GroupedLSTMFunction
 from synergy_kedro.model.training import TrainingDivergedError, predict_lstm, train_lstm
 from tests.model.synthetic import config, series
 
@@ -34,30 +33,6 @@ def _assert_same_model(grouped, alone, x):
     sim_g = predict_lstm(state_g, x, CONFIG.hidden_size, device="cpu")
     sim_s = predict_lstm(state_s, x, CONFIG.hidden_size, device="cpu")
     np.testing.assert_allclose(sim_g, sim_s, rtol=0, atol=ATOL)
-
-
-def test_grouped_lstm_matches_nn_lstm_forward_and_backward():
-    torch.manual_seed(0)
-    g_, t_, b_, h_ = 3, 7, 5, 4
-    lstms = [torch.nn.LSTM(h_, h_, batch_first=True).double() for _ in range(g_)]
-    x = torch.randn(g_, b_, t_, h_, dtype=torch.float64, requires_grad=True)
-    out = torch.stack([lstm(x[g])[0] for g, lstm in enumerate(lstms)])
-    weight = torch.randn_like(out)
-    (out * weight).sum().backward()
-
-    w_ih = torch.stack([m.weight_ih_l0 for m in lstms]).detach().requires_grad_()
-    w_hh = torch.stack([m.weight_hh_l0 for m in lstms]).detach().requires_grad_()
-    bias = torch.stack([m.bias_ih_l0 + m.bias_hh_l0 for m in lstms]).detach().requires_grad_()
-    x_g = x.detach().permute(0, 2, 3, 1).contiguous().requires_grad_()  # the grouped layout (G, T, I, B)
-    out_g = GroupedLSTMFunction.apply(x_g, w_ih, w_hh, bias, torch.float64)
-    (out_g * weight.permute(0, 2, 3, 1)).sum().backward()
-
-    torch.testing.assert_close(out_g.permute(0, 3, 1, 2), out)
-    torch.testing.assert_close(x_g.grad.permute(0, 3, 1, 2), x.grad)
-    torch.testing.assert_close(w_ih.grad, torch.stack([m.weight_ih_l0.grad for m in lstms]))
-    torch.testing.assert_close(w_hh.grad, torch.stack([m.weight_hh_l0.grad for m in lstms]))
-    torch.testing.assert_close(bias.grad, torch.stack([m.bias_ih_l0.grad for m in lstms]))
-    torch.testing.assert_close(bias.grad, torch.stack([m.bias_hh_l0.grad for m in lstms]))
 
 
 @pytest.mark.parametrize("dropout,method,rule,batches,updates", [

@@ -8,7 +8,6 @@ import torch
 
 from synergy_kedro.core.errors import ConfigurationError
 from synergy_kedro.model.grouped import train_grouped
-from synergy_kedro.model.stacked_optimizers import StackedAdadelta, StackedAdam
 from synergy_kedro.model.training import train_lstm
 from tests.model.synthetic import config, series
 
@@ -17,27 +16,6 @@ CONFIG = config(hidden_size=8, dropout=0.5, window=10, batch_size=8, epochs=2, s
 
 def _data(n_sites, seed):
     return series(n_sites, n_time=60, seed=seed)
-
-
-@pytest.mark.parametrize("cls,torch_cls,lr", [(StackedAdadelta, torch.optim.Adadelta, 1.0),
-                                              (StackedAdadelta, torch.optim.Adadelta, 0.3),
-                                              (StackedAdam, torch.optim.Adam, 1e-3),
-                                              (StackedAdam, torch.optim.Adam, 0.05)])
-def test_stacked_optimizer_steps_each_model_as_torch_does(cls, torch_cls, lr):
-    """Three models, steps on rows {0,1,2}, {2}, {0,2}, …: each row follows torch's optimizer on its own."""
-    torch.manual_seed(0)
-    singles = [torch.randn(4, 3, requires_grad=True) for _ in range(3)]
-    stacked = {"w": torch.stack([p.detach().clone() for p in singles])}
-    optimizer = cls(stacked, lr)
-    references = [torch_cls([p], lr=lr) for p in singles]
-    for rows in ([0, 1, 2], [2], [0, 2], [1], [0, 1, 2], [2]):
-        grads = torch.randn(len(rows), 4, 3)
-        for k, g in enumerate(rows):
-            singles[g].grad = grads[k].clone()
-            references[g].step()
-        optimizer.step({"w": grads}, None if len(rows) == 3 else torch.tensor(rows))
-    for g in range(3):
-        torch.testing.assert_close(stacked["w"][g], singles[g].detach(), rtol=1e-6, atol=1e-7)
 
 
 def test_adam_trains_other_weights_than_adadelta_and_grouped_matches_alone():
