@@ -32,6 +32,7 @@ import torch
 import xarray as xr
 
 from synergy_kedro.core import procedures
+from synergy_kedro.core.parameters import Parameters, validate_parameters
 from synergy_kedro.model.arrays import input_array, target_array
 from synergy_kedro.model.checkpoints import CheckpointStore, fingerprint
 from synergy_kedro.model.sampling import epoch_plan
@@ -45,14 +46,16 @@ class BudgetSpent(Exception):
     """The time budget ran out at the end of an epoch."""
 
 
-def _parameters(env: str) -> dict:
+def _parameters(env: str) -> tuple[Parameters, dict]:
+    """The environment's parameters validated as a run validates them (nodes read these blocks), and as read."""
     from kedro.config import OmegaConfigLoader
 
     from synergy_kedro.settings import CONFIG_LOADER_ARGS
 
     loader = OmegaConfigLoader(str(REPO / "conf"), env=env, **{k: v for k, v in CONFIG_LOADER_ARGS.items()
                                                                 if k in ("base_env", "merge_strategy")})
-    return loader["parameters"]
+    raw = loader["parameters"]
+    return validate_parameters(raw), raw
 
 
 def main() -> None:
@@ -71,10 +74,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    params = _parameters(args.env)
+    params, raw = _parameters(args.env)
     outputs = REPO / f"data/{args.env}"
-    target, periods, features = params["target"], params["periods"], params["features"]
-    config = training_config(params["training"], target)
+    target, periods, features = params.target, raw["periods"], params.features
+    config = training_config(params.training, target)
     config = replace(config, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=100_000,
                      eval_every=args.eval_every, checkpoint_every=args.eval_every,
                      hidden_size=args.hidden or config.hidden_size)
@@ -82,11 +85,11 @@ def main() -> None:
     model_inputs = xr.load_dataset(outputs / "04_feature/model_inputs.nc")
     canonical = xr.load_dataset(outputs / "02_intermediate/canonical.nc")
     stats = json.loads((outputs / "04_feature/normalisation_stats.json").read_text())
-    x = input_array(model_inputs, sites_of["sites"], features["dynamic"], features["static"], periods["train"])
+    x = input_array(model_inputs, sites_of["sites"], features.dynamic, features.static, periods["train"])
     y = target_array(model_inputs, sites_of["sites"], target, periods["train"])
-    test_start = procedures.for_run(params["training"], params["evaluation"], target).test_start
+    test_start = procedures.for_run(params.training, params.evaluation, target).test_start
     evaluate = skill_evaluator(model_inputs, canonical, sites_of.get("test_sites", sites_of["sites"]), features,
-                               target, periods, stats, params["evaluation"], config, test_start)
+                               target, periods, stats, params.evaluation, config, test_start)
     out = args.out or REPO / f"data/{args.env}/learning_curves/{args.model}_{args.optimizer}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     plan = epoch_plan(x.shape[0], x.shape[1], min(config.window, x.shape[1]), config.batch_size, 1,

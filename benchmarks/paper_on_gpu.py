@@ -105,13 +105,14 @@ def estimate(target: str, experiment: str, packed: Path) -> float:
     """Minutes on one H200 from the measured step times; prints the sum, model by model group."""
     import numpy as np
 
+    from synergy_kedro.core.parameters import Partitioning
     from synergy_kedro.model.sampling import epoch_plan
     from synergy_kedro.pipelines.partitioning.nodes import assign_regions
 
     if experiment != "global_vs_local":
         raise SystemExit("estimate covers global_vs_local (similar_vs_dissimilar: one grouped pass per ROI).")
     canonical = xr.open_dataset(packed)
-    regions = assign_regions(canonical, {"scheme": "epa", "min_sites": 5})
+    regions = assign_regions(canonical, Partitioning(scheme="epa", min_sites=5, column=None, regions=None))
     window, batch = (365, 500) if target == "streamflow" else (30, 100)
     n_time = canonical.sel(time=slice(canonical.attrs["train_start"], canonical.attrs["train_end"])).sizes["time"]
     epochs, step = PAPER_TRAINING["epochs"], STEP_MS[target] / 1000

@@ -15,7 +15,8 @@ from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 from scipy import stats
 
-from synergy_kedro.core.targets import describe
+from synergy_kedro.core.parameters import validate_parameters
+from synergy_kedro.kedro_glue.node_parameters import node_parameters
 from synergy_kedro.pipelines import global_vs_local, partitioning
 from synergy_kedro.regions.schemes import scheme_regions
 from tests.conftest import TINY
@@ -53,8 +54,8 @@ def run_in_memory(pipeline: Pipeline, params: dict, **inputs: object) -> DataCat
     catalog = DataCatalog()
     for name in pipeline.datasets():
         catalog[name] = _Kept()
-    target = describe(params["target"], params.get("target_kind"), params.get("target_units"))  # as the run's hook
-    for name, value in {**_parameter_entries(params), "parameters": params, "params:target": target, **inputs}.items():
+    typed = node_parameters(validate_parameters(params))  # as the run's hook gives them
+    for name, value in {**_parameter_entries(params), "parameters": params, **typed, **inputs}.items():
         catalog[name] = _Kept(value)
     for name in pipeline.inputs():
         if name.endswith(".checkpoint"):
@@ -68,7 +69,7 @@ def gvl(tmp_path_factory) -> DataCatalog:
     """The whole global_vs_local pipeline for TINY, in memory, run from an empty folder."""
     folder = tmp_path_factory.mktemp("in_memory")
     params = tiny_parameters()
-    pipeline = global_vs_local.pipeline.create_pipeline(scheme_regions(params["partitioning"]))
+    pipeline = global_vs_local.pipeline.create_pipeline(scheme_regions(validate_parameters(params).partitioning))
     cwd = os.getcwd()
     os.chdir(folder)
     try:

@@ -109,10 +109,10 @@ def test_the_second_experiment_overrides_only_the_keys_it_sets():
     from synergy_kedro.core.parameters import merged_training
 
     params = _parameters()
-    merged = merged_training(params["training"], params["similar_vs_dissimilar"]["training"])
+    merged = merged_training(params["training"], params["similar_vs_dissimilar"]["training"]).model_dump()
     assert merged["epochs"] == params["similar_vs_dissimilar"]["training"]["epochs"]
-    assert {k: v for k, v in merged.items() if k != "epochs"} == {k: v for k, v in params["training"].items()
-                                                                    if k != "epochs"}
+    whole = validate_parameters(params).training.model_dump()
+    assert {k: v for k, v in merged.items() if k != "epochs"} == {k: v for k, v in whole.items() if k != "epochs"}
     params["similar_vs_dissimilar"]["training"]["hiden_size"] = 8
     assert "- similar_vs_dissimilar.training.hiden_size: not a parameter" in _error(params)
     params = _parameters()
@@ -126,10 +126,14 @@ def test_the_second_experiment_overrides_only_the_keys_it_sets():
 
 
 def test_a_null_in_the_override_is_null_not_inherited():
-    from synergy_kedro.core.parameters import merged_training
+    from synergy_kedro.core.parameters import TrainingOverride, merged_training
 
-    assert merged_training({"eval_every": 5, "epochs": 45}, {"eval_every": None})["eval_every"] is None
     params = _parameters("caravan")
+    training = {**params["training"], "eval_every": 5, "epochs": 45}
+    assert merged_training(training, {"eval_every": None}).eval_every is None
+    override = TrainingOverride.model_validate({"eval_every": None})  # as Kedro hands the nested block
+    merged = merged_training(training, override)
+    assert merged.eval_every is None and merged.epochs == 45  # an unset key of the model is not a null
     params["training"]["eval_every"] = 5
     params["similar_vs_dissimilar"]["training"] = {"epochs": 4, "eval_every": None}
     validate_parameters(params)  # a null override is allowed

@@ -39,3 +39,15 @@ def test_an_unknown_procedure_or_test_start_is_refused_naming_the_key_and_choice
 def test_a_resolved_procedure_cannot_be_changed_afterwards():
     with pytest.raises(dataclasses.FrozenInstanceError):
         resolve("paper", "streamflow").test_start = "cold"
+
+
+def test_a_run_s_procedure_comes_from_its_training_and_evaluation_blocks():
+    from synergy_kedro.core.procedures import for_run
+    from tests.parameter_blocks import block
+
+    paper = block("training", procedure="paper", epoch_rule=None)
+    assert for_run(paper, block("evaluation", test_start=None), "soil_moisture") == Procedure("paper", "paper", "cold")
+    assert for_run(paper, block("evaluation", test_start="warm"), "soil_moisture").test_start == "warm"
+    assert for_run(paper, None, "streamflow") == Procedure("paper", "paper", "warm")  # no evaluation block: its own
+    capped = block("training", procedure="paper", epoch_rule="capped")
+    assert for_run(capped, None, "soil_moisture") == Procedure("paper", "capped", "cold")

@@ -17,8 +17,9 @@ from synergy_kedro.pipelines.evaluation import map_nodes
 from synergy_kedro.regions.experiment_design import design_site_sets
 from synergy_kedro.regions.hierarchy import level1_of, level2_of, level3_hierarchy, subregions_of
 from synergy_kedro.regions.membership import read_ecoregion_polygons
+from tests.parameter_blocks import block
 
-EVALUATION = {"table_metrics": {"soil_moisture": ["RMSE", "R"], "streamflow": ["NSE", "R"]}}
+EVALUATION = block("evaluation", table_metrics={"soil_moisture": ["RMSE", "R"], "streamflow": ["NSE", "R"]})
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +146,8 @@ def _records(site_regions, rois, variant="all_data"):
 def test_roi_map_has_a_panel_per_roi_of_the_target_with_its_sets(site_regions):
     rois = ["8.3.5", "9.4.2"]
     records = _records(site_regions, [*rois, "10.1.5"])
-    similar = {"rois": {"soil_moisture": rois, "streamflow": ["10.1.5"]}, "size_controlled": [False, True]}
+    similar = block("similar_vs_dissimilar", rois={"soil_moisture": rois, "streamflow": ["10.1.5"]},
+                    size_controlled=[False, True])
     fig = map_nodes.roi_map(site_regions, "soil_moisture", similar, None, *records.values(), variant="all_data",
                             namespaces=list(records))
     panels = [ax for ax in fig.axes if ax.collections]
@@ -168,7 +170,7 @@ def test_roi_map_has_a_panel_per_roi_of_the_target_with_its_sets(site_regions):
 
 def test_size_controlled_roi_map_marks_the_sites_left_out_as_not_used(site_regions):
     records = _records(site_regions, ["8.3.5"], "size_controlled")
-    similar = {"rois": {"soil_moisture": ["8.3.5"]}, "size_controlled": [True]}
+    similar = block("similar_vs_dissimilar", rois={"soil_moisture": ["8.3.5"]}, size_controlled=[True])
     fig = map_nodes.roi_map(site_regions, "soil_moisture", similar, None, *records.values(),
                             variant="size_controlled", namespaces=list(records))
     added = {name: _n_drawn(_by_gid(fig, name)) for name in ("close", "far", "dissimilar")}
@@ -176,14 +178,14 @@ def test_size_controlled_roi_map_marks_the_sites_left_out_as_not_used(site_regio
     used = 3 + sum(added.values())
     assert _n_drawn(_by_gid(fig, "other")) == len(site_regions) - used
     assert f"not used ({len(site_regions) - used})" in _legend_texts(fig.axes[0])
-    not_run = map_nodes.roi_map(site_regions, "soil_moisture", {**similar, "size_controlled": [False]},
+    not_run = map_nodes.roi_map(site_regions, "soil_moisture", block("similar_vs_dissimilar", rois={"soil_moisture": ["8.3.5"]}, size_controlled=[False]),
                                 None, *records.values(), variant="size_controlled", namespaces=list(records))
     assert "was not run" in not_run.texts[0].get_text()
 
 
 def test_an_roi_without_enough_sites_says_why_it_has_no_models(site_regions):
     records = design_site_sets(site_regions, ["9.3.3"], ["all_data"], min_sites=5, seed=0)
-    similar = {"rois": {"soil_moisture": ["9.3.3"]}, "size_controlled": [False]}
+    similar = block("similar_vs_dissimilar", rois={"soil_moisture": ["9.3.3"]}, size_controlled=[False])
     fig = map_nodes.roi_map(site_regions, "soil_moisture", similar, None, *records.values(), variant="all_data",
                             namespaces=list(records))
     assert "no models: ROI 9.3.3 has 3 sites" in fig.axes[0].get_title()
@@ -208,8 +210,8 @@ def test_maps_draw_the_real_epa_polygons_and_the_subregion_outlines(site_regions
     fig.savefig(tmp_path / "sites_map.png")
     assert (tmp_path / "sites_map.png").stat().st_size > 10_000
     records = _records(site_regions, ["8.3.5"])
-    roi = map_nodes.roi_map(site_regions, "streamflow", {"rois": {"streamflow": ["8.3.5"]}, "size_controlled": [False]},
-                            polygons, *records.values(), variant="all_data", namespaces=list(records))
+    similar = block("similar_vs_dissimilar", rois={"streamflow": ["8.3.5"]}, size_controlled=[False])
+    roi = map_nodes.roi_map(site_regions, "streamflow", similar, polygons, *records.values(), variant="all_data", namespaces=list(records))
     assert _n_drawn(_by_gid(roi, "roi")) == 1 and _n_drawn(_by_gid(roi, "eco_l2")) == 1
 
 

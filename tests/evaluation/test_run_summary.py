@@ -26,6 +26,14 @@ def test_head_stops_after_the_first_table_and_before_any_section():
     assert not any("Settings" in line or "Paper values" in line for line in head)
 
 
+def test_a_report_whose_first_table_is_in_a_section_shows_that_section_and_its_table():
+    report = ("# Similar vs dissimilar (soil_moisture)\n\nThe verdict.\n\n## all data\n\nPer ROI.\n\n"
+              "| set | RMSE |\n|:--|:--|\n| local | 0.04 |\n\nAfter.\n\n## size controlled\n\n| set | RMSE |\n")
+    head = report_head(report)
+    assert head[0] == "# Similar vs dissimilar (soil_moisture)" and "## all data" in head
+    assert head[-1] == "| local | 0.04 |" and "## size controlled" not in head
+
+
 def test_summary_names_the_report_folder_and_the_mlflow_command():
     text = run_summary({"r": REPORT}, [Path("data/08_reporting/global_vs_local")], "sqlite:///mlflow.db", "abc123")
     assert "holds: the global model is better at 60% of sites" in text

@@ -109,7 +109,7 @@ def test_grouping_changes_the_training_nodes_not_the_datasets(experiment):
 
     def build(grouped):
         if experiment == "global_vs_local":
-            return global_vs_local.pipeline.create_pipeline(scheme_regions({}), grouped=grouped)
+            return global_vs_local.pipeline.create_pipeline(scheme_regions(None), grouped=grouped)
         return similar_vs_dissimilar.pipeline.create_pipeline(["8.3.5", "9.4.2"], grouped=grouped)
 
     def datasets(p):

@@ -23,9 +23,10 @@ from synergy_kedro.kedro_glue.tracking_models import EXAMPLE_DAYS, EXAMPLE_SITES
 from synergy_kedro.model.training import predict_lstm, train_lstm
 from synergy_kedro.pipelines.modelling.nodes import model_record
 from tests.model.synthetic import config, series
+from tests.parameter_blocks import block
 
 SITES = ["s0", "s1", "s2", "s3"]
-FEATURES = {"dynamic": ["prcp", "temp"], "static": ["elev"]}
+FEATURES = block("features", dynamic=["prcp", "temp"], static=["elev"])
 PERIOD = ["2010-01-01", "2010-03-21"]  # 80 days, the synthetic series' length
 STATS = {v: {"transform": "none", "mean": 1.0, "std": 2.0} for v in ["prcp", "temp", "elev", "soil_moisture"]}
 

@@ -8,8 +8,9 @@ import pytest
 from synergy_kedro.core.canonical import CanonicalDatasetError
 from synergy_kedro.pipelines.ingestion.nodes import ingest_netcdf
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
-FEATURES = {"dynamic": ["prcp", "tmean"], "static": ["aridity"], "static_missing": "drop"}
+FEATURES = block("features", dynamic=["prcp", "tmean"], static=["aridity"], static_missing="drop")
 PERIODS = {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]}
 INGESTION = {"source": "netcdf", "plausibility": {"bounds": {"tmean": [-90, 60]}}}
 

@@ -16,9 +16,10 @@ from synergy_kedro.pipelines.modelling.nodes import (
     training_config,
 )
 from tests.model.synthetic import config
+from tests.parameter_blocks import block
 
 PERIODS = {"train": ["2015-04-01", "2016-03-31"], "test": ["2016-04-01", "2017-03-31"]}
-FEATURES = {"dynamic": ["prcp", "temp"], "static": ["sand"]}
+FEATURES = block("features", dynamic=["prcp", "temp"], static=["sand"], transforms={})
 STATS = {"soil_moisture": {"mean": 0.25, "std": 0.08, "transform": "none"}}
 
 
@@ -46,7 +47,7 @@ def _trained_record(test_start: str) -> tuple[dict, dict, xr.Dataset, xr.Dataset
     settings = config(hidden_size=8, dropout=0.0, window=30, batch_size=4, epochs=3, seed=1, device="cpu")
     from synergy_kedro.model.arrays import input_array, target_array
 
-    x = input_array(inputs, sites["sites"], FEATURES["dynamic"], FEATURES["static"], PERIODS["train"])
+    x = input_array(inputs, sites["sites"], FEATURES.dynamic, FEATURES.static, PERIODS["train"])
     y = target_array(inputs, sites["sites"], "soil_moisture", PERIODS["train"])
     state, _ = train_lstm(x, y, settings)
     record = {**model_record(sites, FEATURES, "soil_moisture", settings, test_start=test_start), "state_dict": state}
@@ -68,12 +69,11 @@ def test_cold_and_warm_starts_differ_only_over_the_first_weeks_of_the_test_perio
 
 
 def test_the_record_says_which_procedure_trained_the_model():
-    training = {**config().__dict__, "window": 30, "batch_size": 100, "procedure": "paper", "epoch_rule": None}
-    settings = training_config(training, "soil_moisture")
+    settings = training_config(block("training", procedure="paper", epoch_rule=None), "soil_moisture")
     assert (settings.procedure, settings.epoch_rule) == ("paper", "paper")
-    hydrodl = training_config({**training, "procedure": "hydrodl"}, "soil_moisture")
+    hydrodl = training_config(block("training", procedure="hydrodl", epoch_rule=None), "soil_moisture")
     assert hydrodl.epoch_rule == "capped"
-    override = training_config({**training, "procedure": "hydrodl", "epoch_rule": "paper"}, "soil_moisture")
+    override = training_config(block("training", procedure="hydrodl", epoch_rule="paper"), "soil_moisture")
     assert (override.procedure, override.epoch_rule) == ("hydrodl", "paper")
     sites = {"model": "local_F", "region": "F", "sites": ["a"], "skipped": None}
     assert model_record(sites, FEATURES, "soil_moisture", settings, test_start="cold")["procedure"] == {
@@ -88,10 +88,10 @@ def test_train_model_records_the_procedures_test_start(procedure, target, start)
     if target == "streamflow":
         inputs = inputs.rename({"soil_moisture": "streamflow"})
     sites = {"model": "local_A", "region": "A", "sites": list(inputs.site.values), "skipped": None}
-    training = {**config(hidden_size=4, epochs=1, iterations_per_epoch=1, window=30, batch_size=4).__dict__,
-                "procedure": procedure, "epoch_rule": None}
+    training = block("training", hidden_size=4, epochs=1, iterations_per_epoch=1, window=30, batch_size=4,
+                     procedure=procedure, epoch_rule=None, eval_every=None, device="cpu")
     model, history, curves = train_model(inputs, sites, FEATURES, target, PERIODS, training,
-                                         evaluation={"test_start": None})
+                                         evaluation=block("evaluation", test_start=None))
     assert model["procedure"]["test_start"] == start and model["procedure"]["name"] == procedure
     assert len(history) == 1 and curves.empty  # no eval_every: no learning curves
 

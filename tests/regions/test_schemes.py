@@ -11,6 +11,7 @@ from synergy_kedro.regions.schemes import (
     seed_repeat_names,
     seed_repeat_of,
 )
+from tests.parameter_blocks import block
 
 
 def test_seed_repeat_names_round_trip():
@@ -25,6 +26,7 @@ def test_seed_repeat_names_round_trip():
 
 def test_region_labels_become_namespaces_and_schemes_are_checked():
     assert local_model_name("Central Plains") == "local_Central_Plains"
-    assert scheme_regions({"scheme": "epa"})[:3] == ["A", "B", "C"]
-    with pytest.raises(ConfigurationError, match="partitioning.scheme='huc'"):
-        scheme_regions({"scheme": "huc"})
+    assert scheme_regions(block("partitioning", scheme="epa"))[:3] == ["A", "B", "C"]
+    assert scheme_regions(None)[-1] == "R"
+    with pytest.raises(ConfigurationError, match="partitioning.scheme is 'huc': Input should be 'epa' or 'column'"):
+        block("partitioning", scheme="huc")

@@ -19,6 +19,7 @@ from synergy_kedro.regions.membership import read_ecoregion_polygons
 from synergy_kedro.sources.caravan import read_caravan
 from synergy_kedro.sources.errors import SourceDataError
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +61,22 @@ def test_bad_periods_are_explained(tiny, periods, message):
 
 
 def test_region_with_too_few_sites_is_skipped_with_the_reason(tiny, caplog):
-    regions = assign_regions(tiny, {"scheme": "epa"})
-    sets = global_vs_local_site_sets(regions, {"scheme": "epa", "min_sites": 2})
+    regions = assign_regions(tiny, block("partitioning", scheme="epa"))
+    sets = global_vs_local_site_sets(regions, block("partitioning", scheme="epa", min_sites=2))
     assert "fewer than partitioning.min_sites=2" in sets["local_A"]["skipped"]
     assert "No model local_A" in caplog.text
 
 
 def test_unknown_ecoregion_code_trains_no_model_and_is_logged(tiny, caplog):
     ds = tiny.assign_coords(eco_l3=("site", ["99.9.9", *tiny["eco_l3"].values[1:]]))
-    regions = assign_regions(ds, {"scheme": "epa"})
+    regions = assign_regions(ds, block("partitioning", scheme="epa"))
     assert pd.isna(regions.loc[0, "region"])
     assert "fall in no region of scheme 'epa'" in caplog.text
 
 
 def test_unknown_partitioning_column_names_the_choices(tiny):
     with pytest.raises(ConfigurationError, match="partitioning.column='AGGECO' is not a variable"):
-        assign_regions(tiny, {"scheme": "column", "column": "AGGECO", "regions": ["x"]})
+        assign_regions(tiny, block("partitioning", scheme="column", column="AGGECO", regions=["x"]))
 
 
 def test_unreachable_mlflow_server_fails_fast_with_advice(monkeypatch):

@@ -10,6 +10,7 @@ from synergy_kedro.model.arrays import input_array
 from synergy_kedro.pipelines.ingestion.nodes import _finish
 from synergy_kedro.sources.missing_statics import MissingStaticError
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
 PERIODS = {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]}
 
@@ -23,7 +24,7 @@ def raw():
 
 
 def _ingest(ds, caplog, rule):
-    features = {"dynamic": ["prcp"], "static": ["area", "slope"], "static_missing": rule}
+    features = block("features", dynamic=["prcp"], static=["area", "slope"], static_missing=rule)
     with caplog.at_level(logging.WARNING):
         return _finish(ds, features, "streamflow", PERIODS, "test source", {"plausibility": {}})
 

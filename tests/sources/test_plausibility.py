@@ -7,8 +7,9 @@ import pytest
 
 from synergy_kedro.pipelines.ingestion.nodes import _finish
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
-FEATURES = {"dynamic": ["prcp", "tmean"], "static": ["aridity"]}
+FEATURES = block("features", dynamic=["prcp", "tmean"], static=["aridity"])
 PERIODS = {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]}
 
 

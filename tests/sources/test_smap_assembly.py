@@ -12,6 +12,7 @@ import xarray as xr
 from synergy_kedro.core.canonical import CanonicalDatasetError
 from synergy_kedro.sources.smap_assembly import assemble_smap_l3
 from synergy_kedro.sources.smap_l3 import ease2_cells_in_bbox, ease2_latlon, ease2_site_ids
+from tests.parameter_blocks import block
 
 BBOX = (30.0, 31.5, -101.0, -99.0)
 PERIODS = {"train": ["2020-01-01", "2020-01-03"], "test": ["2020-01-04", "2020-01-05"]}
@@ -22,15 +23,7 @@ NLDAS_LAT = np.arange(29.0625, 32.5, 0.125)
 NLDAS_LON = np.arange(-101.9375, -98.5, 0.125)
 
 
-class FeaturesBlock(dict):
-    """``features`` as the node gets it: a mapping (notebooks) and the validated block (``.static``)."""
-
-    @property
-    def static(self):
-        return self["static"]
-
-
-FEATURES = FeaturesBlock(dynamic=["prcp", "tmean"], static=["clay"])
+FEATURES = block("features", dynamic=["prcp", "tmean"], static=["clay"])
 INGESTION = {"source": "smap", "smap": {}, "nldas": {"variables": {"APCP": "prcp", "TMP": "tmean"}}}
 
 

@@ -9,8 +9,9 @@ from synergy_kedro.core.normalisation import fit_statistics, normalise
 from synergy_kedro.pipelines.ingestion.nodes import _finish
 from synergy_kedro.sources.value_checks import ImplausibleValueError
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
-FEATURES = {"dynamic": ["prcp", "tmean"], "static": ["aridity", "area"], "static_missing": "drop"}
+FEATURES = block("features", dynamic=["prcp", "tmean"], static=["aridity", "area"], static_missing="drop")
 PERIODS = {"train": ["2010-01-01", "2010-12-31"], "test": ["2011-01-01", "2011-12-31"]}
 BOUNDS = {"prcp": [0, 2000], "tmean": [-90, 60], "streamflow": [0, 2000], "area": [0, None]}
 

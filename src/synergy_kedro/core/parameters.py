@@ -133,9 +133,15 @@ def _all_optional(model: type[Block], name: str, doc: str) -> type[Block]:
 TrainingOverride = _all_optional(Training, "TrainingOverride", "Keys of `training` that the second experiment sets.")
 
 
-def merged_training(training: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``training`` with the keys ``overrides`` sets; a key set to null there is null (``eval_every: null``: off)."""
-    return {**training, **(overrides or {})}
+def merged_training(training: Training | Mapping[str, Any], overrides: BaseModel | Mapping[str, Any] | None) -> Training:
+    """``training`` with the keys ``overrides`` sets; a key set to null there is null (``eval_every: null``: off).
+
+    ``overrides`` may come as its model (Kedro builds ``params:similar_vs_dissimilar.training``
+    from the typed block): only the keys the YAML set count.
+    """
+    base = training.model_dump() if isinstance(training, Training) else dict(training)
+    changes = overrides.model_dump(exclude_unset=True) if isinstance(overrides, BaseModel) else dict(overrides or {})
+    return validate_block(Training, {**base, **changes}, "similar_vs_dissimilar.training")
 
 
 class Features(Block):
@@ -152,6 +158,13 @@ class Evaluation(Block):
     convergence_tolerance: _per_target(Annotated[float, Field(gt=0)])
     # null: the procedure's (paper: cold for soil moisture, warm for streamflow; hydrodl: warm).
     test_start: Literal["cold", "warm"] | None
+
+    def metrics_for(self, target: str) -> list[str]:
+        """The metrics reported for ``target``; the first is the primary one (tables, maps, verdicts)."""
+        return list(for_target(self.table_metrics, target))
+
+    def tolerance_for(self, target: str) -> float:
+        return float(for_target(self.convergence_tolerance, target))
 
 
 class VirtualConus(Block):
@@ -266,8 +279,7 @@ class Parameters(Block):
             raise ValueError(f"target {self.target} is a {named}; target_kind {self.target_kind} contradicts it")
         kind = kind_of(self.target, self.target_kind)
         problems = []
-        second = Training.model_validate(merged_training(
-            self.training.model_dump(), self.similar_vs_dissimilar.training.model_dump(exclude_unset=True)))
+        second = merged_training(self.training, self.similar_vs_dissimilar.training.model_dump(exclude_unset=True))
         for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
                 if for_target(getattr(training, key), self.target, kind) is None:
@@ -305,8 +317,14 @@ def validate_parameters(parameters: Mapping[str, Any]) -> Parameters:
         raise ConfigurationError(_explain(exc)) from None
 
 
-def validate_block(model: type[BlockT], values: Mapping[str, Any], name: str) -> BlockT:
-    """One block (e.g. ``training``) as its model, or one error naming each bad ``<name>.<key>``."""
+def validate_block(model: type[BlockT], values: BlockT | Mapping[str, Any], name: str) -> BlockT:
+    """One block (e.g. ``training``) as its model, or one error naming each bad ``<name>.<key>``.
+
+    In a run, nodes get the blocks already validated (``PipelineStructureHooks``); a node called
+    with a dict (a notebook, a test) has it checked here, by the same model.
+    """
+    if isinstance(values, model):
+        return values
     try:
         return model.model_validate(dict(values))
     except ValidationError as exc:

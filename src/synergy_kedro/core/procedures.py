@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synergy_kedro.core.parameters import Evaluation, Training
 from synergy_kedro.core.targets import kind_of
 
 PROCEDURES = ("paper", "hydrodl")
@@ -42,7 +43,6 @@ def resolve(procedure: str, target: str, epoch_rule: str | None = None, test_sta
     return Procedure(procedure, rule, start)
 
 
-def for_run(training: dict, evaluation: dict | None, target: str) -> Procedure:
+def for_run(training: Training, evaluation: Evaluation | None, target: str) -> Procedure:
     """The run's procedure from its ``training`` and ``evaluation`` parameter blocks."""
-    return resolve(training.get("procedure", "hydrodl"), target, training.get("epoch_rule"),
-                   (evaluation or {}).get("test_start"))
+    return resolve(training.procedure, target, training.epoch_rule, evaluation.test_start if evaluation else None)

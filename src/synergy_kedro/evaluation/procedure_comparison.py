@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import Evaluation
 from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation.budgets import verdict_vs_budget_figure
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
@@ -62,11 +62,11 @@ def procedure_rows(tables: Mapping[str, pd.DataFrame], budgets: Mapping[str, pd.
     return pd.DataFrame(rows)
 
 
-def compare_procedures(target: str, evaluation: dict, paper_table: pd.DataFrame, paper_budget: pd.DataFrame,
+def compare_procedures(target: str, evaluation: Evaluation, paper_table: pd.DataFrame, paper_budget: pd.DataFrame,
                        paper_curve: pd.DataFrame, hydrodl_table: pd.DataFrame, hydrodl_budget: pd.DataFrame,
                        hydrodl_curve: pd.DataFrame) -> tuple[pd.DataFrame, str, Figure]:
     """The two runs' pooled tables and verdicts in one table, one markdown page and one figure."""
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
     primary = primary_metric(target, metrics[0])
     tables = {"paper": paper_table, "hydrodl": hydrodl_table}
     budgets = {"paper": paper_budget, "hydrodl": hydrodl_budget}

@@ -15,10 +15,14 @@ RULE = "─" * 78
 
 
 def report_head(markdown: str) -> list[str]:
-    """The report's title, paragraphs and first table, up to the line after that table."""
+    """The report's title, paragraphs and first table, up to the line after that table.
+
+    A report whose first table sits in a section (the second experiment's ``## all data``) keeps
+    that section's heading and table: the head is there to show a table.
+    """
     lines, seen_table = [], False
     for line in markdown.splitlines():
-        if line.startswith("## "):
+        if line.startswith("## ") and (seen_table or any(x.startswith("## ") for x in lines)):
             break
         if seen_table and not line.startswith("|"):
             break

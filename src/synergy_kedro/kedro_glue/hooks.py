@@ -13,9 +13,9 @@ from kedro.io import DatasetError
 from mlflow.exceptions import MlflowException
 
 from synergy_kedro.core.parameters import validate_parameters
-from synergy_kedro.core.targets import describe
 from synergy_kedro.evaluation.run_summary import run_summary
 from synergy_kedro.kedro_glue import structure_config
+from synergy_kedro.kedro_glue.node_parameters import node_parameters
 from synergy_kedro.kedro_glue.run_folder import run_folder
 from synergy_kedro.kedro_glue.run_lock import RunLock
 from synergy_kedro.kedro_glue.tracking import (
@@ -53,14 +53,11 @@ class PipelineStructureHooks:
 
     @hook_impl(tryfirst=True)
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline, catalog) -> None:
-        """``params:target`` as nodes read it: the name, with its kind and units (core/targets.py).
-
-        The same parameter, so every node and ``kedro viz`` see what they saw before; a node run
-        outside a session gets the plain name, whose kind is known for the paper's two targets.
-        """
+        """The nodes' parameters as the validated model holds them (:mod:`.node_parameters`)."""
         params = structure_config.parameters()
         if params is not None:
-            catalog["params:target"] = describe(params.target, params.target_kind, params.target_units)
+            for name, value in node_parameters(params).items():
+                catalog[name] = value
 
 
 class RunLockHooks:

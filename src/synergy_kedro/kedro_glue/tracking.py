@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
+from pydantic import BaseModel
 
 from synergy_kedro.core.errors import UserError
 from synergy_kedro.evaluation.metrics import METRIC_COLUMNS
@@ -51,6 +52,8 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in params.items():
         name = f"{prefix}{key}"
+        if isinstance(value, BaseModel):  # Kedro turns a block a node annotates with its model into the model
+            value = value.model_dump()
         if isinstance(value, Mapping):
             flat.update(flatten(value, f"{name}."))
         else:

@@ -14,13 +14,11 @@ the ``epa`` scheme. Another column needs its labels listed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from synergy_kedro.core.errors import ConfigurationError
+from synergy_kedro.core.parameters import Partitioning
 from synergy_kedro.regions.hierarchy import SUBREGIONS, level3_hierarchy
-
-SCHEMES = ("epa", "column")
 
 
 def _epa_codes(level: str) -> tuple[str, ...]:
@@ -42,22 +40,19 @@ KNOWN_LABELS: dict[str, Callable[[], tuple[str, ...]]] = {
 }
 
 
-def scheme_regions(partitioning: Mapping[str, Any]) -> list[str]:
-    """The region labels that get a local model, in table order."""
-    scheme = partitioning.get("scheme", "epa")
-    if scheme == "epa":
+def scheme_regions(partitioning: Partitioning | None) -> list[str]:
+    """The region labels that get a local model, in table order (no block: the paper's A–R)."""
+    if partitioning is None or partitioning.scheme == "epa":  # the block's model admits epa and column only
         return list(SUBREGIONS)
-    if scheme == "column":
-        regions, column = partitioning.get("regions"), partitioning.get("column")
-        if regions in (None, "all"):
-            if column not in KNOWN_LABELS:
-                raise ConfigurationError(
-                    f"partitioning.regions: all needs the labels of partitioning.column={column!r} before the data "
-                    f"is read, and they are known only for {', '.join(KNOWN_LABELS)}; list the labels that get "
-                    "a local model in partitioning.regions.")
-            return list(KNOWN_LABELS[column]())
-        return [str(r) for r in regions]
-    raise ConfigurationError(f"partitioning.scheme={scheme!r} is not known; choose one of {SCHEMES}.")
+    regions, column = partitioning.regions, partitioning.column
+    if regions in (None, "all"):
+        if column not in KNOWN_LABELS:
+            raise ConfigurationError(
+                f"partitioning.regions: all needs the labels of partitioning.column={column!r} before the data "
+                f"is read, and they are known only for {', '.join(KNOWN_LABELS)}; list the labels that get "
+                "a local model in partitioning.regions.")
+        return list(KNOWN_LABELS[column]())
+    return [str(r) for r in regions]
 
 
 def local_model_name(region: str) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.core.canonical import CanonicalDatasetError
+from synergy_kedro.core.parameters import Features
 from synergy_kedro.sources.nldas import aggregate_nldas_to_pixels
 from synergy_kedro.sources.smap_l3 import ease2_pixel_bounds
 from synergy_kedro.sources.static_layers import static_from_grid
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def assemble_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_layers: xr.Dataset,
-                     ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> xr.Dataset:
+                     ingestion: dict[str, Any], features: Features, target: str, periods: dict) -> xr.Dataset:
     """SMAP L3 pixels + NLDAS-2 forcing averaged over each pixel + statics: the canonical Dataset before EPA codes.
 
     * **Pixels** are the SPL3SMP cells SMAP retrieved (as loaded by ``smap_granules``), narrowed to
@@ -74,7 +75,7 @@ def assemble_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, stati
         sm, forcing, bounds = sm.isel(site=covered), forcing.isel(site=covered), bounds[covered].reset_index(drop=True)
     _check_forcing_coverage(forcing, periods, source)
 
-    statics = _statics(static_layers, bounds, list(features.get("static") or []), source)
+    statics = _statics(static_layers, bounds, list(features.static), source)
     ds = sm.assign({name: forcing[name].reset_coords(drop=True) for name in names})
     ds = ds.assign_coords(nldas_cells=("site", forcing["n_cells"].values, forcing["n_cells"].attrs))
     ds = ds.assign({name: statics[name] for name in statics.data_vars})

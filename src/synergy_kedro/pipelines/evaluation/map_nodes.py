@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import Evaluation, SimilarVsDissimilar, for_target
 from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import maps
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
@@ -34,9 +34,9 @@ def sites_map(site_regions: pd.DataFrame, target: str, ecoregion_polygons: gpd.G
     return maps.sites_map(_sites(site_regions), ecoregion_polygons, maps.footprint_of(target), f"{title}: {target}")
 
 
-def main_metric(evaluation: dict, target: str) -> str:
+def main_metric(evaluation: Evaluation, target: str) -> str:
     """The metric a map shows: the target's primary one (RMSE for soil moisture, NSE for streamflow)."""
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
     return primary_metric(target, metrics[0])
 
 
@@ -61,7 +61,7 @@ def improvement(a_metrics: pd.DataFrame, b_metrics: pd.DataFrame, metric: str) -
     return a - b if higher else b - a
 
 
-def difference_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
+def difference_map(site_regions: pd.DataFrame, evaluation: Evaluation, target: str,
                    ecoregion_polygons: gpd.GeoDataFrame | None, global_metrics: pd.DataFrame,
                    *local_metrics: pd.DataFrame) -> Figure:
     """Per paired site, the global model's improvement over its local model in the main metric."""
@@ -73,7 +73,7 @@ def difference_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
                                maps.footprint_of(target), f"Global vs local: {target}")
 
 
-def heldout_vs_donor_map(site_regions: pd.DataFrame, evaluation: dict, target: str,
+def heldout_vs_donor_map(site_regions: pd.DataFrame, evaluation: Evaluation, target: str,
                          ecoregion_polygons: gpd.GeoDataFrame | None, donor_metrics: pd.DataFrame,
                          *heldout_metrics: pd.DataFrame) -> Figure:
     """Per site of a region treated as ungauged: the held-out model's improvement over the donor's local model."""
@@ -109,7 +109,7 @@ def roi_sets(records: dict[str, dict], variant: str,
     return sets, notes
 
 
-def roi_map(site_regions: pd.DataFrame, target: str, similar: dict, ecoregion_polygons: gpd.GeoDataFrame | None,
+def roi_map(site_regions: pd.DataFrame, target: str, similar: SimilarVsDissimilar, ecoregion_polygons: gpd.GeoDataFrame | None,
             *train_sites: dict, variant: str, namespaces: list[str]) -> Figure:
     """One panel per ROI of the run's target: its sites and the close, far and dissimilar sites added.
 
@@ -117,13 +117,13 @@ def roi_map(site_regions: pd.DataFrame, target: str, similar: dict, ecoregion_po
     not select (``similar_vs_dissimilar.size_controlled``) gets a figure saying so.
     """
     title = f"Similar vs dissimilar ({variant.replace('_', ' ')}): {target}, training sets per ROI"
-    if VARIANTS[variant] not in list(similar["size_controlled"]):
+    if VARIANTS[variant] not in similar.size_controlled:
         note = f"The {variant} variant was not run (similar_vs_dissimilar.size_controlled)."
         empty = Figure()
         empty.text(0.5, 0.5, note, ha="center")
         return empty
     records = dict(zip(namespaces, train_sites, strict=True))
-    rois = [str(r) for r in for_target(similar["rois"], target)]
+    rois = [str(r) for r in for_target(similar.rois, target)]
     sets, notes = roi_sets(records, variant, rois)
     return maps.roi_map(_sites(site_regions), sets, ecoregion_polygons, maps.footprint_of(target), title, notes)
 

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from synergy_kedro.core import procedures
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import Evaluation, Partitioning, SimilarVsDissimilar, Training, for_target
 from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
@@ -27,7 +27,7 @@ def _indexed(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_global_vs_local(
-    site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict, budget: pd.DataFrame,
+    site_regions: pd.DataFrame, evaluation: Evaluation, target: str, partitioning: Partitioning, budget: pd.DataFrame,
     global_metrics: pd.DataFrame, *local_metrics: pd.DataFrame,
 ) -> tuple[pd.DataFrame, str, Figure]:
     """Global vs local on the same test sites, per region (A–R by default) and pooled (the paper's Table 2).
@@ -35,7 +35,7 @@ def compare_global_vs_local(
     ``budget`` (:func:`training_budget`) adds each row's training budget: the global model's
     updates and batch, and the region's local model's (the "All" row: the local models' median).
     """
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
     glob = _indexed(global_metrics)
     local = pd.concat([_indexed(m) for m in local_metrics if len(m)]) if any(len(m) for m in local_metrics) else glob.iloc[:0]
     region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
@@ -74,13 +74,13 @@ def training_budget(*histories: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return budgets.budget_table(dict(zip(names, histories, strict=True)))
 
 
-def verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame, global_metrics: pd.DataFrame,
+def verdict_vs_budget(evaluation: Evaluation, target: str, budget: pd.DataFrame, global_metrics: pd.DataFrame,
                       *site_curves: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, Figure]:
     """The final global model against each local model along its learning curve (no extra training).
 
     ``site_curves`` follow ``names`` (the local models); empty without ``training.eval_every``.
     """
-    metric = primary_metric(target, list(for_target(evaluation["table_metrics"], target))[0])
+    metric = primary_metric(target, evaluation.metrics_for(target)[0])
     table = budgets.verdict_vs_budget(_indexed(global_metrics), dict(zip(names, site_curves, strict=True)), metric)
     glob = budget.loc[budget["model"] == "global", "updates"]
     figure = budgets.verdict_vs_budget_figure({"this run": table}, {"this run": float(glob.iloc[0]) if len(glob)
@@ -89,14 +89,14 @@ def verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame, globa
     return table, figure
 
 
-def similar_vs_dissimilar_verdict_vs_budget(evaluation: dict, target: str, budget: pd.DataFrame,
+def similar_vs_dissimilar_verdict_vs_budget(evaluation: Evaluation, target: str, budget: pd.DataFrame,
                                              *tables: pd.DataFrame, rois: list[str]) -> tuple[pd.DataFrame, Figure]:
     """Each ROI's final all-data +dissimilar model against its local model along the local model's learning curve.
 
     ``tables``: the +dissimilar models' site metrics, then the local models' site curves, both in the
     order of ``rois`` (all-data variant). ROIs' test sites are disjoint, so their references pool.
     """
-    metric = primary_metric(target, list(for_target(evaluation["table_metrics"], target))[0])
+    metric = primary_metric(target, evaluation.metrics_for(target)[0])
     finals, curves = tables[:len(rois)], tables[len(rois):]
     reference = pd.concat([_indexed(t) for t in finals if len(t)]) if any(len(t) for t in finals) else pd.DataFrame(
         columns=[metric])
@@ -118,7 +118,7 @@ def _test_sites(rows: pd.Index, sites: pd.Index, region_of_site: pd.Series) -> l
 
 
 def compare_similar_vs_dissimilar(
-    site_regions: pd.DataFrame, evaluation: dict, target: str, similar: dict, budget: pd.DataFrame,
+    site_regions: pd.DataFrame, evaluation: Evaluation, target: str, similar: SimilarVsDissimilar, budget: pd.DataFrame,
     *site_metrics: pd.DataFrame, variant: str, namespaces: list[str],
 ) -> tuple[pd.DataFrame, str, Figure]:
     """Pairwise Wilcoxon tests between the four training sets, per ROI and pooled (the paper's Tables 3–5).
@@ -127,8 +127,8 @@ def compare_similar_vs_dissimilar(
     the same name are pooled across ROIs, which is safe because ROIs' test sites are disjoint.
     ``budget`` (:func:`training_budget` of every namespace) adds the updates and batch of each side.
     """
-    metrics = list(for_target(evaluation["table_metrics"], target))
-    rois = [str(r) for r in for_target(similar["rois"], target)]
+    metrics = evaluation.metrics_for(target)
+    rois = [str(r) for r in for_target(similar.rois, target)]
     per_set: dict[str, list[pd.DataFrame]] = {name: [] for name in SETS}
     for ns, table in zip(namespaces, site_metrics, strict=True):
         if len(table):
@@ -190,7 +190,7 @@ def set_budgets(budget: pd.DataFrame, variant: str) -> str:
     return "Training budgets per set, over the ROIs: " + ("; ".join(parts) if parts else "no model trained") + "."
 
 
-def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict,
+def seed_variability(site_regions: pd.DataFrame, evaluation: Evaluation, target: str, partitioning: Partitioning,
                      *site_metrics: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """Pooled global-vs-local result per training seed (one row per repeat).
 
@@ -198,7 +198,7 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     models differ from the main ones only in their seed, so the spread across rows is what the
     paper's single-seed numbers cannot show.
     """
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
     region_of_site = site_regions.set_index("site")["region"].dropna().astype(str)
     by_repeat: dict[int, dict[str, list[pd.DataFrame]]] = {}
     for name, table in zip(names, site_metrics, strict=True):
@@ -216,7 +216,7 @@ def seed_variability(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     return pd.DataFrame(rows)
 
 
-def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, names: list[str],
+def learning_curves(evaluation: Evaluation, target: str, *histories: pd.DataFrame, names: list[str],
                     title: str, groups: dict[str, str] | None = None,
                     styles: dict[str, str] | None = None) -> tuple[Figure, pd.DataFrame]:
     """Every model's curves against updates, and whether each converged (:mod:`synergy_kedro.evaluation.learning_curves`).
@@ -226,45 +226,45 @@ def learning_curves(evaluation: dict, target: str, *histories: pd.DataFrame, nam
     ``groups`` and ``styles`` colour and dash the lines by label (the second experiment: set, variant).
     """
     by_name = dict(zip(names, histories, strict=True))
-    metrics = list(for_target(evaluation["table_metrics"], target))
-    tolerance = float(for_target(evaluation["convergence_tolerance"], target))
+    metrics = evaluation.metrics_for(target)
+    tolerance = evaluation.tolerance_for(target)
     table = convergence_table(by_name, primary_metric(target, metrics[0]), tolerance)
     return learning_curve_figure(by_name, metrics, f"{title}: {target}", groups, styles), table
 
 
-def _training_settings(training: dict, target: str, evaluation: dict | None = None) -> dict:
+def _training_settings(training: Training, target: str, evaluation: Evaluation | None = None) -> dict:
     """What a report states about how its models were trained."""
     procedure = procedures.for_run(training, evaluation, target)
     return {"procedure": procedure.name, "epoch_rule": procedure.epoch_rule, "test_start": procedure.test_start,
-            "hidden_size": training.get("hidden_size"), "epochs": training.get("epochs"),
-            "window": for_target(training.get("window"), target),
-            "batch_size": for_target(training.get("batch_size"), target),
-            "dropout_method": training.get("dropout_method"), "optimizer": training.get("optimizer", "adadelta"),
-            "learning_rate": training.get("learning_rate"), "eval_every": training.get("eval_every"),
-            "min_iterations": training.get("min_iterations")}
+            "hidden_size": training.hidden_size, "epochs": training.epochs,
+            "window": for_target(training.window, target), "batch_size": for_target(training.batch_size, target),
+            "dropout_method": training.dropout_method, "optimizer": training.optimizer,
+            "learning_rate": training.learning_rate, "eval_every": training.eval_every,
+            "min_iterations": training.min_iterations}
 
 
 def global_vs_local_paper_report(global_vs_local_table: pd.DataFrame, seed_table: pd.DataFrame, target: str,
-                                 training: dict, periods: dict, ingestion: dict,
-                                 convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
+                                 training: Training, periods: dict, ingestion: dict,
+                                 convergence: pd.DataFrame | None = None, evaluation: Evaluation | None = None,
                                  budget: pd.DataFrame | None = None,
                                  verdict_budget: pd.DataFrame | None = None,
                                  ingestion_checks: pd.DataFrame | None = None) -> str:
     """This run's first experiment beside the paper's numbers, with the settings used, the budgets and whether models converged."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                **_training_settings(training, target, evaluation), "seed": training.get("seed")}
+                **_training_settings(training, target, evaluation), "seed": training.seed}
     return global_vs_local_report(global_vs_local_table, seed_table, target, settings, convergence, budget,
                                   verdict_budget, ingestion_checks)
 
 
 def similar_vs_dissimilar_paper_report(all_data: pd.DataFrame, size_controlled: pd.DataFrame, target: str,
-                                       similar: dict, training: dict, periods: dict, ingestion: dict,
-                                       convergence: pd.DataFrame | None = None, evaluation: dict | None = None,
+                                       similar: SimilarVsDissimilar, training: Training, periods: dict,
+                                       ingestion: dict, convergence: pd.DataFrame | None = None,
+                                       evaluation: Evaluation | None = None,
                                        budget: pd.DataFrame | None = None,
                                        ingestion_checks: pd.DataFrame | None = None) -> str:
     """This run's second experiment beside the paper's finding, per variant (``training``: its models' settings)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                "rois": for_target(similar["rois"], target), "min_sites": similar.get("min_sites"),
+                "rois": for_target(similar.rois, target), "min_sites": similar.min_sites,
                 **_training_settings(training, target, evaluation)}
     budget_lines = ({variant: set_budgets(budget, variant) for variant in ("all_data", "size_controlled")}
                     if budget is not None else None)

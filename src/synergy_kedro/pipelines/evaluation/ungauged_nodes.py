@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 from matplotlib.figure import Figure
 
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import Evaluation, Partitioning, Training, UngaugedRegions
 from synergy_kedro.evaluation.comparisons import comparison_markdown, pairwise_comparisons
 from synergy_kedro.evaluation.figures import comparison_figure
 from synergy_kedro.evaluation.ungauged_report import PAIRS, ungauged_report
@@ -24,7 +24,7 @@ def _pooled(tables: tuple[pd.DataFrame, ...]) -> pd.DataFrame | None:
     return pd.concat(kept) if kept else None
 
 
-def compare_ungauged(site_regions: pd.DataFrame, evaluation: dict, target: str, partitioning: dict,
+def compare_ungauged(site_regions: pd.DataFrame, evaluation: Evaluation, target: str, partitioning: Partitioning,
                      donor_metrics: pd.DataFrame, global_metrics: pd.DataFrame, *tables: pd.DataFrame,
                      n_local: int) -> tuple[pd.DataFrame, str, Figure]:
     """Held-out vs donor, global vs held-out, local vs donor: per region and pooled, on the same sites.
@@ -32,7 +32,7 @@ def compare_ungauged(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     ``tables``: the ``n_local`` local models' site metrics, then the held-out models'. The held-out
     groups' test sites are disjoint, as are the regions', so each side pools into one table.
     """
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
     per_model = {"held-out": _pooled(tables[n_local:]), "donor": _pooled((donor_metrics.drop(
         columns=["region", "donor"], errors="ignore"),)), "global": global_metrics.set_index("site"),
         "local": _pooled(tables[:n_local])}
@@ -55,11 +55,12 @@ def compare_ungauged(site_regions: pd.DataFrame, evaluation: dict, target: str, 
     return table.reset_index(), markdown, figure
 
 
-def ungauged_regions_report(table: pd.DataFrame, donors: pd.DataFrame, target: str, training: dict, periods: dict,
-                            ingestion: dict, ungauged: dict, evaluation: dict, budget: pd.DataFrame,
+def ungauged_regions_report(table: pd.DataFrame, donors: pd.DataFrame, target: str, training: Training,
+                            periods: dict, ingestion: dict, ungauged: UngaugedRegions, evaluation: Evaluation,
+                            budget: pd.DataFrame,
                             convergence: pd.DataFrame, ingestion_checks: pd.DataFrame | None = None) -> str:
     """The report with the settings it ran with (procedure, budget, folds)."""
     settings = {"source": ingestion.get("source"), "target": target, "periods": periods,
-                "folds": ungauged.get("folds"), **_training_settings(training, target, evaluation),
-                "seed": training.get("seed")}
+                "folds": ungauged.folds, **_training_settings(training, target, evaluation),
+                "seed": training.seed}
     return ungauged_report(table, donors, target, settings, budget, convergence, ingestion_checks)

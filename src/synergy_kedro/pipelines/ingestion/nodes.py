@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.core.canonical import check_periods, drop_sites_without_training_target, validate_canonical
+from synergy_kedro.core.parameters import Features
 from synergy_kedro.regions.membership import assign_epa_regions
 from synergy_kedro.sources.missing_statics import handle_missing_statics
 from synergy_kedro.sources.plausibility import check_runoff_ratio, mask_negative_runoff, mask_sentinels
@@ -24,14 +25,14 @@ log = logging.getLogger(__name__)
 Ingested = tuple[xr.Dataset, pd.DataFrame]
 
 
-def generate_embedded(ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
+def generate_embedded(ingestion: dict[str, Any], features: Features, target: str, periods: dict) -> Ingested:
     """The embedded virtual-CONUS dataset (no download), sized by ``ingestion.virtual_conus``."""
     ds = generate_virtual_conus(**ingestion.get("virtual_conus", {}))
     return _finish(ds, features, target, periods, "virtual_conus", ingestion)
 
 
 def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion_polygons: gpd.GeoDataFrame,
-                  ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
+                  ingestion: dict[str, Any], features: Features, target: str, periods: dict) -> Ingested:
     """Basins (Caravan or CAMELS-US) + GAGES-II columns + EPA codes of the polygon holding each gauge."""
     from synergy_kedro.sources.gages2 import attach_gages2
 
@@ -44,13 +45,13 @@ def ingest_basins(raw_basins: xr.Dataset, gages2_tables: pd.DataFrame, ecoregion
 
 
 def ingest_pixels(raw_pixels: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any],
-                  features: dict, target: str, periods: dict) -> Ingested:
+                  features: Features, target: str, periods: dict) -> Ingested:
     """Pixels (SMAP) + EPA codes of the polygon holding each pixel centre."""
     ds = assign_epa_regions(raw_pixels, ecoregion_polygons)
     return _finish(ds, features, target, periods, ingestion.get("source", "pixels"), ingestion)
 
 
-def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], features: dict, target: str,
+def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], features: Features, target: str,
                   periods: dict) -> Ingested:
     """A canonical dataset packed from another environment's ingestion: checked again, as any source."""
     return _finish(packed_canonical, features, target, periods,
@@ -58,7 +59,7 @@ def ingest_packed(packed_canonical: xr.Dataset, ingestion: dict[str, Any], featu
 
 
 def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_layers: xr.Dataset,
-                   ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any], features: dict, target: str,
+                   ecoregion_polygons: gpd.GeoDataFrame, ingestion: dict[str, Any], features: Features, target: str,
                    periods: dict) -> Ingested:
     """SMAP L3 pixels + NLDAS-2 forcing averaged over each pixel + statics + EPA codes of the pixel centre.
 
@@ -73,19 +74,19 @@ def ingest_smap_l3(smap_granules: xr.Dataset, nldas_forcing: xr.Dataset, static_
 
 
 def ingest_table(table_timeseries: pd.DataFrame | dict, table_sites: pd.DataFrame,
-                 ecoregion_polygons: gpd.GeoDataFrame | None, ingestion: dict[str, Any], features: dict, target: str,
+                 ecoregion_polygons: gpd.GeoDataFrame | None, ingestion: dict[str, Any], features: Features, target: str,
                  periods: dict) -> Ingested:
     """Your own tables (:mod:`synergy_kedro.sources.table`) + EPA codes of the polygon holding each site, if given."""
     from synergy_kedro.sources.table import read_tables
 
     settings = ingestion.get("table") or {}
-    ds = read_tables(table_timeseries, table_sites, features["dynamic"], features["static"], target,
+    ds = read_tables(table_timeseries, table_sites, features.dynamic, features.static, target,
                      units=settings.get("units"), label_column=settings.get("label_column"))
     return _finish(_with_regions(ds, ecoregion_polygons), features, target, periods, "table", ingestion)
 
 
 def ingest_netcdf(netcdf_canonical: xr.Dataset, ecoregion_polygons: gpd.GeoDataFrame | None,
-                  ingestion: dict[str, Any], features: dict, target: str, periods: dict) -> Ingested:
+                  ingestion: dict[str, Any], features: Features, target: str, periods: dict) -> Ingested:
     """A (site, time) netCDF in the canonical layout (docs/your_data.md); EPA codes from the polygons where absent."""
     return _finish(_with_regions(netcdf_canonical, ecoregion_polygons), features, target, periods, "netcdf",
                    ingestion)
@@ -114,7 +115,7 @@ def _log_sites_without_test_target(ds: xr.Dataset, target: str, test_period: Seq
                     source, len(ids), target, ", ".join(map(str, ids[:50])))
 
 
-def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: str,
+def _finish(ds: xr.Dataset, features: Features, target: str, periods: dict, source: str,
             ingestion: dict[str, Any] | None = None) -> Ingested:
     """Checks every source goes through: data model, periods, missing-value codes, physical plausibility.
 
@@ -122,17 +123,17 @@ def _finish(ds: xr.Dataset, features: dict, target: str, periods: dict, source: 
     reports can count them (``ingestion_checks``).
     """
     plausibility = (ingestion or {}).get("plausibility") or {}
-    validate_canonical(ds, features["dynamic"], features["static"], [target], source=source)
+    validate_canonical(ds, features.dynamic, features.static, [target], source=source)
     check_periods(ds, periods, source)
     ds = ds.sel(time=slice(periods["train"][0], periods["test"][1]))  # nothing outside is ever used
-    variables = [*features["dynamic"], *features["static"], target]
+    variables = [*features.dynamic, *features.static, target]
     ds = mask_sentinels(ds, variables, source)
     if target == "streamflow":
         ds = mask_negative_runoff(ds, target, source)
     ds, rows = mask_out_of_bounds(ds, variables, plausibility, source)
     if target == "streamflow":
         ds = check_runoff_ratio(ds, target, periods["train"], plausibility, source)
-    ds, missing = handle_missing_statics(ds, features["static"], features.get("static_missing", "drop"), source)
+    ds, missing = handle_missing_statics(ds, features.static, features.static_missing, source)
     before = ds["site"].values
     ds = drop_sites_without_training_target(ds, target, periods["train"])
     if getattr(target, "units", None):  # target_units: the user's word for labels and tables

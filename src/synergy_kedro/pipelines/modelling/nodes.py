@@ -13,7 +13,7 @@ import xarray as xr
 
 from synergy_kedro.core import procedures
 from synergy_kedro.core.normalisation import denormalise
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import Evaluation, Features, Training
 from synergy_kedro.core.training_config import config_for
 from synergy_kedro.evaluation.metrics import site_metrics
 from synergy_kedro.model.arrays import input_array, target_array
@@ -29,14 +29,15 @@ SITE_CURVE_COLUMNS = ["epoch", "updates", "site"]
 SITE_KEY = "site:"
 
 
-def training_config(training: dict, target: str) -> TrainingConfig:
+def training_config(training: Training, target: str) -> TrainingConfig:
     """The ``training`` block for one target (the paper: window 30/365, batch 100/500), as the engine reads it."""
     return config_for(training, target)
 
 
-def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, target: str, periods: dict,
-                training: dict, checkpoint: CheckpointStore | None = None, canonical_dataset: xr.Dataset | None = None,
-                normalisation_stats: dict | None = None, evaluation: dict | None = None,
+def train_model(model_inputs: xr.Dataset, train_sites: dict, features: Features, target: str, periods: dict,
+                training: Training, checkpoint: CheckpointStore | None = None,
+                canonical_dataset: xr.Dataset | None = None, normalisation_stats: dict | None = None,
+                evaluation: Evaluation | None = None,
                 run_identity: dict | None = None) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Fit the LSTM on the model's sites over the training period; a skipped set yields no weights.
 
@@ -55,7 +56,7 @@ def train_model(model_inputs: xr.Dataset, train_sites: dict, features: dict, tar
     if train_sites["skipped"]:
         return ({**meta, "state_dict": None, "n_observations": 0}, pd.DataFrame(columns=HISTORY_COLUMNS),
                 pd.DataFrame(columns=SITE_CURVE_COLUMNS))
-    x = input_array(model_inputs, train_sites["sites"], features["dynamic"], features["static"], periods["train"])
+    x = input_array(model_inputs, train_sites["sites"], features.dynamic, features.static, periods["train"])
     y = target_array(model_inputs, train_sites["sites"], target, periods["train"])
     evaluate = _evaluator(config, model_inputs, canonical_dataset, train_sites, features, target, periods,
                           normalisation_stats, evaluation, test_start)
@@ -138,8 +139,8 @@ def _test_inputs(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites:
     return x, obs
 
 
-def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str], features: dict,
-                    target: str, periods: dict, normalisation_stats: dict, evaluation: dict,
+def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sites: Sequence[str],
+                    features: Features, target: str, periods: dict, normalisation_stats: dict, evaluation: Evaluation,
                     config: TrainingConfig, test_start: str = "warm") -> Evaluator:
     """Test skill of a model's weights on ``sites``, as :func:`predict_model` and :func:`evaluate_model` score it.
 
@@ -148,15 +149,15 @@ def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sit
     (``site:<metric>:<site>``, split off by :func:`split_site_curves`). The inputs are built once;
     each call is one forward pass over the span.
     """
-    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, features["dynamic"], features["static"], target,
+    x, obs = _test_inputs(model_inputs, canonical_dataset, sites, features.dynamic, features.static, target,
                           periods, test_start)
     in_test = (obs["time"] >= np.datetime64(periods["test"][0])).values
     obs_test, names = obs.values[:, in_test], [str(s) for s in obs["site"].values]
-    metrics = list(for_target(evaluation["table_metrics"], target))
+    metrics = evaluation.metrics_for(target)
 
     def evaluate(state: dict) -> dict[str, float]:
         sim = denormalise(predict_lstm(state, x, config.hidden_size, config.device), normalisation_stats[target])
-        table = site_metrics(obs_test, sim[:, in_test], names, min_obs=int(evaluation["min_obs"]))
+        table = site_metrics(obs_test, sim[:, in_test], names, min_obs=evaluation.min_obs)
         scored = table[metrics].notna().all(axis=1)
         per_site = {f"{SITE_KEY}{m}:{site}": float(value)
                     for m in metrics for site, value in table.loc[scored, m].items()}
@@ -167,8 +168,8 @@ def skill_evaluator(model_inputs: xr.Dataset, canonical_dataset: xr.Dataset, sit
 
 
 def _evaluator(config: TrainingConfig, model_inputs: xr.Dataset, canonical_dataset: xr.Dataset | None,
-               train_sites: dict, features: dict, target: str, periods: dict, normalisation_stats: dict | None,
-               evaluation: dict | None, test_start: str = "warm") -> Evaluator | None:
+               train_sites: dict, features: Features, target: str, periods: dict, normalisation_stats: dict | None,
+               evaluation: Evaluation | None, test_start: str = "warm") -> Evaluator | None:
     if not config.eval_every:
         return None
     if canonical_dataset is None or normalisation_stats is None or evaluation is None:
@@ -179,14 +180,14 @@ def _evaluator(config: TrainingConfig, model_inputs: xr.Dataset, canonical_datas
                            evaluation, config, test_start)
 
 
-def evaluate_model(predictions: xr.Dataset, evaluation: dict) -> pd.DataFrame:
+def evaluate_model(predictions: xr.Dataset, evaluation: Evaluation) -> pd.DataFrame:
     """Per-site NSE, KGE, RMSE, r and bias over the test period."""
     table = site_metrics(predictions["obs"].values, predictions["sim"].values, predictions["site"].values.astype(str),
-                         min_obs=int(evaluation["min_obs"]))
+                         min_obs=evaluation.min_obs)
     return table.reset_index()
 
 
-def model_record(train_sites: dict, features: dict, target: str, config: TrainingConfig,
+def model_record(train_sites: dict, features: Features, target: str, config: TrainingConfig,
                  run_identity: dict | None = None, test_start: str = "warm") -> dict:
     """What a trained model's record holds besides its weights (as :func:`train_model` writes it).
 
@@ -196,16 +197,16 @@ def model_record(train_sites: dict, features: dict, target: str, config: Trainin
     """
     design = {k: v for k, v in train_sites.items() if k not in ("model", "region", "sites", "test_sites", "skipped")}
     return {"model": train_sites["model"], "region": train_sites["region"], "target": str(target), "design": design,
-            "dynamic": list(features["dynamic"]), "static": list(features["static"]),
+            "dynamic": list(features.dynamic), "static": list(features.static),
             "config": config.__dict__, "n_sites": len(train_sites["sites"]), "skipped": train_sites["skipped"],
             "procedure": {"name": config.procedure, "epoch_rule": config.epoch_rule, "test_start": test_start},
             "run": dict(run_identity or {})}
 
 
-def train_group(model_inputs: xr.Dataset, features: dict, target: str, periods: dict, training: dict,
-                         checkpoint: CheckpointStore | None, canonical_dataset: xr.Dataset,
-                         normalisation_stats: dict, evaluation: dict, run_identity: dict | None, *train_sites: dict,
-                         namespaces: Sequence[str]) -> dict[str, object]:
+def train_group(model_inputs: xr.Dataset, features: Features, target: str, periods: dict, training: Training,
+                checkpoint: CheckpointStore | None, canonical_dataset: xr.Dataset, normalisation_stats: dict,
+                evaluation: Evaluation, run_identity: dict | None, *train_sites: dict,
+                namespaces: Sequence[str]) -> dict[str, object]:
     """Fit the models of a group at once (``training.grouped: true``); every namespace still gets its outputs.
 
     ``train_sites`` are the site sets of ``namespaces``, in order. Returns ``{"<ns>.model": …,
@@ -228,7 +229,7 @@ def train_group(model_inputs: xr.Dataset, features: dict, target: str, periods: 
                 model_inputs, sites, features, target, periods, training, evaluation=evaluation,
                 run_identity=run_identity)
             continue
-        x = input_array(model_inputs, sites["sites"], features["dynamic"], features["static"], periods["train"])
+        x = input_array(model_inputs, sites["sites"], features.dynamic, features.static, periods["train"])
         y = target_array(model_inputs, sites["sites"], target, periods["train"])
         pending.append((ns, sites, _seeded(config, sites), x, y))
     evaluators = [_evaluator(own, model_inputs, canonical_dataset, sites, features, target, periods,

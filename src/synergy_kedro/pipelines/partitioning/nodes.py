@@ -8,7 +8,7 @@ import pandas as pd
 import xarray as xr
 
 from synergy_kedro.core.errors import ConfigurationError
-from synergy_kedro.core.parameters import for_target
+from synergy_kedro.core.parameters import GlobalVsLocal, Partitioning, SimilarVsDissimilar, for_target
 from synergy_kedro.regions.experiment_design import VARIANTS, design_site_sets
 from synergy_kedro.regions.hierarchy import subregions_of
 from synergy_kedro.regions.membership import column_labels
@@ -20,19 +20,19 @@ log = logging.getLogger(__name__)
 ECO_COLUMNS = ["eco_l1", "eco_l2", "eco_l3"]
 
 
-def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.DataFrame:
+def assign_regions(canonical_dataset: xr.Dataset, partitioning: Partitioning) -> pd.DataFrame:
     """One row per site: coordinates, EPA codes, the sub-region A–R and the scheme's ``region``.
 
     A site outside every region of the scheme gets no region and trains no model (logged).
     """
-    scheme = partitioning.get("scheme", "epa")
+    scheme = partitioning.scheme
     table = canonical_dataset[["lat", "lon", *ECO_COLUMNS]].reset_coords().to_dataframe()[["lat", "lon", *ECO_COLUMNS]]
     for col in ECO_COLUMNS:
         text = table[col].astype(str)
         table[col] = text.where(table[col].notna() & ~text.isin(["", "nan", "None"]), None)
     table["subregion"] = subregions_of(table["eco_l3"])
     if scheme == "column":
-        column = partitioning["column"]
+        column = partitioning.column
         if column not in canonical_dataset.variables:
             raise ConfigurationError(f"partitioning.column={column!r} is not a variable or coordinate of the canonical "
                            f"Dataset (have: {sorted(map(str, canonical_dataset.variables))}).")
@@ -53,22 +53,22 @@ def assign_regions(canonical_dataset: xr.Dataset, partitioning: dict) -> pd.Data
     return table.reset_index()
 
 
-def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: dict,
-                              global_vs_local: dict | None = None) -> dict[str, dict]:
+def global_vs_local_site_sets(site_regions: pd.DataFrame, partitioning: Partitioning,
+                              global_vs_local: GlobalVsLocal | None = None) -> dict[str, dict]:
     """The global model's sites (all regions) and each local model's (its region only).
 
     A region with fewer than ``partitioning.min_sites`` sites gets no model and a logged
     reason, as the paper's "No Pixels"/"No Basins" rows. With ``global_vs_local.seed_repeats``
     = k > 1 every model is repeated under ``seed<r>.<model>`` (r = 1…k−1) with its seed shifted by r.
     """
-    min_sites = int(partitioning["min_sites"])
+    min_sites = partitioning.min_sites
     assigned = site_regions.dropna(subset=["region"])
     sets = {"global": _site_set("global", "all", sorted(assigned["site"]), min_sites)}
     for region in scheme_regions(partitioning):
         sites = sorted(assigned.loc[assigned["region"].astype(str) == region, "site"])
         name = local_model_name(region)
         sets[name] = _site_set(name, region, sites, min_sites)
-    repeats = int((global_vs_local or {}).get("seed_repeats", 1))
+    repeats = global_vs_local.seed_repeats if global_vs_local else 1
     for r in range(1, repeats):
         for name, record in list(sets.items()):
             if not seed_repeat_of(name):
@@ -84,23 +84,23 @@ def _site_set(model: str, region: str, sites: list[str], min_sites: int) -> dict
     return {"model": model, "region": region, "sites": sites, "skipped": skipped}
 
 
-def similar_vs_dissimilar_site_sets(site_regions: pd.DataFrame, similar: dict, target: str, *,
+def similar_vs_dissimilar_site_sets(site_regions: pd.DataFrame, similar: SimilarVsDissimilar, target: str, *,
                                     namespaces: list[str]) -> dict[str, dict]:
     """Site sets of every namespace of the second experiment; unselected ones are skipped with a reason.
 
     The pipeline has a namespace per (variant, ROI, set) for the ROIs of both targets; this run's
     target and ``size_controlled`` choose which of them train.
     """
-    rois = [str(r) for r in for_target(similar["rois"], target)]
-    variants = [v for v, controlled in VARIANTS.items() if controlled in list(similar["size_controlled"])]
-    records = design_site_sets(site_regions, rois, variants, int(similar["min_sites"]), int(similar["seed"]))
+    rois = [str(r) for r in for_target(similar.rois, target)]
+    variants = [v for v, controlled in VARIANTS.items() if controlled in similar.size_controlled]
+    records = design_site_sets(site_regions, rois, variants, similar.min_sites, similar.seed)
     out = {}
     for ns in namespaces:
         if ns not in records:
             _, variant, slug, set_name = ns.split(".")
             records[ns] = {"model": ns, "region": slug, "variant": variant, "set": set_name, "n_added": 0,
                            "sites": [], "test_sites": [],
-                           "skipped": f"not selected for target={target} and size_controlled={similar['size_controlled']}"}
+                           "skipped": f"not selected for target={target} and size_controlled={similar.size_controlled}"}
         out[ns] = records[ns]
     for ns, rec in records.items():
         if rec["skipped"] and rec["test_sites"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from synergy_kedro.core.parameters import Evaluation, Partitioning, UngaugedRegions
 from synergy_kedro.pipelines.modelling.nodes import evaluate_model, predict_model
 from synergy_kedro.regions.donors import choose_donors
 from synergy_kedro.regions.schemes import local_model_name, scheme_regions
@@ -13,10 +14,10 @@ from synergy_kedro.regions.ungauged_design import heldout_site_sets
 DONOR_METRIC_KEYS = ["site", "region", "donor"]
 
 
-def ungauged_site_sets(site_regions: pd.DataFrame, partitioning: dict, ungauged: dict) -> dict[str, dict]:
+def ungauged_site_sets(site_regions: pd.DataFrame, partitioning: Partitioning,
+                       ungauged: UngaugedRegions) -> dict[str, dict]:
     """``<heldout>.train_sites`` for every group of held-out regions (:mod:`synergy_kedro.regions.ungauged_design`)."""
-    return heldout_site_sets(site_regions, scheme_regions(partitioning), ungauged.get("folds"),
-                             int(partitioning["min_sites"]))
+    return heldout_site_sets(site_regions, scheme_regions(partitioning), ungauged.folds, partitioning.min_sites)
 
 
 def donors(site_regions: pd.DataFrame, *local_sets: dict) -> pd.DataFrame:
@@ -26,7 +27,7 @@ def donors(site_regions: pd.DataFrame, *local_sets: dict) -> pd.DataFrame:
 
 
 def donor_site_metrics(donor_table: pd.DataFrame, site_regions: pd.DataFrame, model_inputs: xr.Dataset,
-                       canonical_dataset: xr.Dataset, normalisation_stats: dict, periods: dict, evaluation: dict,
+                       canonical_dataset: xr.Dataset, normalisation_stats: dict, periods: dict, evaluation: Evaluation,
                        *local_models: dict) -> pd.DataFrame:
     """Per site of every region: the test metrics of its donor's local model, as :func:`predict_model` scores any model."""
     by_name = {model["model"]: model for model in local_models}

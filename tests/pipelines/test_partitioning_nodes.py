@@ -7,6 +7,7 @@ import numpy as np
 
 from synergy_kedro.pipelines.partitioning.nodes import assign_regions
 from synergy_kedro.sources.virtual_conus import generate_virtual_conus
+from tests.parameter_blocks import block
 
 
 def test_numeric_labels_match_the_regions_a_user_lists_and_the_rest_are_counted(caplog):
@@ -14,7 +15,7 @@ def test_numeric_labels_match_the_regions_a_user_lists_and_the_rest_are_counted(
     huc = np.array([1.0, 17.0, 10.0, np.nan] * (ds.sizes["site"] // 4) + [1.0] * (ds.sizes["site"] % 4))
     ds = ds.assign(HUC02=("site", huc))
     with caplog.at_level(logging.WARNING):
-        table = assign_regions(ds, {"scheme": "column", "column": "HUC02", "regions": ["1", "17"]})
+        table = assign_regions(ds, block("partitioning", scheme="column", column="HUC02", regions=["1", "17"]))
     assert set(table["region"].dropna()) == {"1", "17"}
     assert int(table["region"].isna().sum()) == int((huc == 10).sum() + np.isnan(huc).sum())
     assert f"10: {int((huc == 10).sum())}" in caplog.text and f"(none): {int(np.isnan(huc).sum())}" in caplog.text
@@ -27,16 +28,16 @@ def test_regions_all_models_every_label_of_a_known_column_and_skips_the_small_on
     from synergy_kedro.pipelines.partitioning.nodes import global_vs_local_site_sets
     from synergy_kedro.regions.schemes import scheme_regions
 
-    huc = scheme_regions({"scheme": "column", "column": "HUC02", "regions": "all"})
+    huc = scheme_regions(block("partitioning", scheme="column", column="HUC02", regions="all"))
     assert len(huc) == 19 and {"01", "10U", "10L", "18"} <= set(huc)
-    assert len(scheme_regions({"scheme": "column", "column": "AGGECOREGION", "regions": None})) == 9
+    assert len(scheme_regions(block("partitioning", scheme="column", column="AGGECOREGION", regions=None))) == 9
     with pytest.raises(ConfigurationError, match="partitioning.regions: all needs the labels of "
                                                  "partitioning.column='my_basins'.*list the labels"):
-        scheme_regions({"scheme": "column", "column": "my_basins", "regions": "all"})
+        scheme_regions(block("partitioning", scheme="column", column="my_basins", regions="all"))
 
     ds = generate_virtual_conus(sites_per_subregion=3, sites_per_focus_l3=6, focus_l3_codes=["8.3.5"], n_years=1,
                                 seed=3)
-    partitioning = {"scheme": "column", "column": "eco_l2", "regions": "all", "min_sites": 5}
+    partitioning = block("partitioning", scheme="column", column="eco_l2", regions="all", min_sites=5)
     table = assign_regions(ds, partitioning)
     sets = global_vs_local_site_sets(table, partitioning)
     counts = table["region"].value_counts()
@@ -50,6 +51,6 @@ def test_the_epa_region_is_the_subregion_of_each_sites_level3_code_computed_in_p
 
     ds = generate_virtual_conus(sites_per_subregion=1, sites_per_focus_l3=0, focus_l3_codes=[], n_years=1, seed=3)
     assert "region" not in ds.variables  # the canonical Dataset holds eco_l1/2/3 only
-    table = assign_regions(ds, {"scheme": "epa"})
+    table = assign_regions(ds, block("partitioning", scheme="epa"))
     assert list(table["region"]) == [subregion_of(c) for c in ds["eco_l3"].values]
     assert list(table["region"]) == list(table["subregion"])
