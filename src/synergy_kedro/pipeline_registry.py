@@ -32,7 +32,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     params = structure_config.parameters()
     if params is None:  # no conf folder (a bare import outside a project): the defaults' shape
         return _pipelines(scheme_regions(None), "virtual_conus", False, False, 1, [], None)
-    second = merged_training(params.training, params.similar_vs_dissimilar.training.model_dump(exclude_unset=True))
+    second = merged_training(params.training, params.similar_vs_dissimilar.training)
     return _pipelines(scheme_regions(params.partitioning), params.ingestion.source,
                       params.training.grouped, second.grouped, params.global_vs_local.seed_repeats,
                       configured_rois(params.similar_vs_dissimilar.rois), params.ungauged_regions.folds)

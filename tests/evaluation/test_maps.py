@@ -92,8 +92,8 @@ def test_improvement_by_the_global_model_is_positive_where_the_global_model_is_b
     assert nse["a"] == pytest.approx(0.2) and nse["b"] == pytest.approx(-0.2) and np.isnan(nse["c"])
     bias = map_nodes.global_improvement(glob, local, "Bias")
     assert bias["a"] == pytest.approx(0.1) and bias["b"] == pytest.approx(-0.05)
-    assert map_nodes.main_metric(EVALUATION, "soil_moisture") == "RMSE"
-    assert map_nodes.main_metric(EVALUATION, "streamflow") == "NSE"
+    assert EVALUATION.primary_metric_for("soil_moisture") == "RMSE"
+    assert EVALUATION.primary_metric_for("streamflow") == "NSE"
 
 
 @pytest.mark.parametrize("target", ["soil_moisture", "streamflow"])

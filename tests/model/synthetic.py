@@ -1,14 +1,13 @@
-"""The small synthetic series the engine tests train on: y a linear mix of two inputs, every third day missing."""
+"""The small synthetic series the engine tests train on (y a linear mix of two inputs, every third day missing),
+their settings, and a stand-in for a kill between epochs."""
 
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
-import yaml
 
 from synergy_kedro.model.training import TrainingConfig
 from synergy_kedro.pipelines.modelling.nodes import training_config
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.parameter_blocks import block
 
 
 def series(n_sites: int, n_time: int = 80, seed: int = 0, n_features: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -24,6 +23,16 @@ def config(**changes) -> TrainingConfig:
 
     The engine has no defaults of its own; tests change only what they need, as a user does in YAML.
     """
-    with (REPO / "conf/base/parameters_modelling.yml").open() as f:
-        training = yaml.safe_load(f)["training"]
-    return training_config({**training, **changes}, "soil_moisture")  # checked as the YAML would be
+    return training_config(block("training", **changes), "soil_moisture")  # checked as the YAML would be
+
+
+class Killed(Exception):
+    """Raised between epochs where a run would be killed."""
+
+
+def kill_after(epoch: int) -> Callable[[int], None]:
+    """An ``on_epoch_end`` callback that "kills" the run once ``epoch`` is done (its checkpoint saved)."""
+    def on_epoch_end(done: int) -> None:
+        if done == epoch:
+            raise Killed
+    return on_epoch_end

@@ -8,14 +8,10 @@ import torch
 
 from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.training import TrainingDivergedError, train_lstm
-from tests.model.synthetic import config
+from tests.model.synthetic import Killed, config, kill_after
 
 CONFIG = config(hidden_size=8, dropout=0.3, window=10, batch_size=8, epochs=4, seed=11,
                         iterations_per_epoch=5, device="cpu")
-
-
-class Killed(Exception):
-    pass
 
 
 def _data():
@@ -26,21 +22,13 @@ def _data():
     return x, y
 
 
-def _kill_after(epoch):
-    def callback(done):
-        if done == epoch:
-            raise Killed
-
-    return callback
-
-
 def _killed_after_two_epochs(tmp_path):
     """An uninterrupted reference run, and a checkpointed run of the same data killed after epoch 2."""
     x, y = _data()
     reference, ref_history = train_lstm(x, y, CONFIG)
     store = CheckpointStore(tmp_path / "ckpt.pt")
     with pytest.raises(Killed):
-        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=kill_after(2))
     return x, y, reference, ref_history, store
 
 
@@ -80,7 +68,7 @@ def test_checkpoint_of_other_data_is_not_resumed(tmp_path):
     x, y = _data()
     store = CheckpointStore(tmp_path / "ckpt.pt")
     with pytest.raises(Killed):
-        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=_kill_after(2))
+        train_lstm(x, y, CONFIG, checkpoints=store, on_epoch_end=kill_after(2))
     epochs_run = []
     train_lstm(x * 2, y, CONFIG, checkpoints=store, on_epoch_end=epochs_run.append)
     assert epochs_run == [1, 2, 3, 4]
@@ -106,7 +94,7 @@ def test_killed_grouped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_p
     store = CheckpointStore(tmp_path / "group.pt")
     with pytest.raises(Killed):
         train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,
-                      on_epoch_end=_kill_after(2))
+                      on_epoch_end=kill_after(2))
     assert any(tmp_path.iterdir())
     epochs_run = []
     resumed = train_grouped(datasets, settings, seeds=[1, 2, 3], max_models_per_pass=per_pass, checkpoints=store,

@@ -5,10 +5,7 @@ import torch
 
 from synergy_kedro.model.checkpoints import CheckpointStore
 from synergy_kedro.model.loop import evaluation_due, run_epochs, run_evaluation
-
-
-class Killed(Exception):
-    pass
+from tests.model.synthetic import Killed, kill_after
 
 
 class ToyEngine:
@@ -47,13 +44,6 @@ def _without_seconds(histories):
     return [[{k: v for k, v in row.items() if k != "seconds"} for row in h] for h in histories]
 
 
-def _kill_after(epoch):
-    def on_epoch_end(done):
-        if done == epoch:
-            raise Killed
-    return on_epoch_end
-
-
 def test_a_killed_run_resumes_to_the_weights_and_history_of_an_uninterrupted_one(tmp_path):
     whole = ToyEngine()
     expected, first = run_epochs(whole, 4)
@@ -61,7 +51,7 @@ def test_a_killed_run_resumes_to_the_weights_and_history_of_an_uninterrupted_one
 
     store = CheckpointStore(tmp_path / "checkpoint.pt")
     with pytest.raises(Killed):
-        run_epochs(ToyEngine(), 4, checkpoints=store, fingerprint="f", on_epoch_end=_kill_after(2))
+        run_epochs(ToyEngine(), 4, checkpoints=store, fingerprint="f", on_epoch_end=kill_after(2))
     resumed = ToyEngine()
     histories, first = run_epochs(resumed, 4, checkpoints=store, fingerprint="f")
 

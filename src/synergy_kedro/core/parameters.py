@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from synergy_kedro.core.errors import ConfigurationError
-from synergy_kedro.core.targets import NAMED, kind_of, lookup_keys
+from synergy_kedro.core.targets import NAMED, kind_of, lookup_keys, primary_metric
 
 #: A per-target key: a paper's target, a kind (state/flux) or a user's variable name.
 Target = str
@@ -160,8 +160,12 @@ class Evaluation(Block):
     test_start: Literal["cold", "warm"] | None
 
     def metrics_for(self, target: str) -> list[str]:
-        """The metrics reported for ``target``; the first is the primary one (tables, maps, verdicts)."""
+        """The metrics reported for ``target``, as the tables list them."""
         return list(for_target(self.table_metrics, target))
+
+    def primary_metric_for(self, target: str) -> str:
+        """The metric maps, curves and verdicts use: the target kind's (RMSE for a state, NSE for a flux)."""
+        return primary_metric(target, self.metrics_for(target)[0])
 
     def tolerance_for(self, target: str) -> float:
         return float(for_target(self.convergence_tolerance, target))
@@ -279,7 +283,7 @@ class Parameters(Block):
             raise ValueError(f"target {self.target} is a {named}; target_kind {self.target_kind} contradicts it")
         kind = kind_of(self.target, self.target_kind)
         problems = []
-        second = merged_training(self.training, self.similar_vs_dissimilar.training.model_dump(exclude_unset=True))
+        second = merged_training(self.training, self.similar_vs_dissimilar.training)
         for block, training in (("training", self.training), ("similar_vs_dissimilar.training", second)):
             for key in ("window", "batch_size"):
                 if for_target(getattr(training, key), self.target, kind) is None:
@@ -320,8 +324,7 @@ def validate_parameters(parameters: Mapping[str, Any]) -> Parameters:
 def validate_block(model: type[BlockT], values: BlockT | Mapping[str, Any], name: str) -> BlockT:
     """One block (e.g. ``training``) as its model, or one error naming each bad ``<name>.<key>``.
 
-    In a run, nodes get the blocks already validated (``PipelineStructureHooks``); a node called
-    with a dict (a notebook, a test) has it checked here, by the same model.
+    A block already validated (what nodes get in a run) is returned as it is.
     """
     if isinstance(values, model):
         return values

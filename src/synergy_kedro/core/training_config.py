@@ -49,7 +49,7 @@ class TrainingConfig:
 
 def config_for(training: Training | Mapping[str, Any], target: str) -> TrainingConfig:
     """The ``training`` block (validated here if given as a dict, naming ``training.<key>`` on error) for ``target``."""
-    block = training if isinstance(training, Training) else validate_block(Training, training, "training")
+    block = validate_block(Training, training, "training")
     procedure = procedures.resolve(block.procedure, target, block.epoch_rule)
     values = {f.name: _pick(getattr(block, f.name), target) for f in fields(TrainingConfig)
               if f.name not in ("procedure", "epoch_rule")}

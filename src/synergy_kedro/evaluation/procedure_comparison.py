@@ -13,7 +13,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from synergy_kedro.core.parameters import Evaluation
-from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation.budgets import verdict_vs_budget_figure
 from synergy_kedro.evaluation.paper_results import GLOBAL_VS_LOCAL
 from synergy_kedro.evaluation.reports import paper_share, paper_value, verdict
@@ -67,7 +66,7 @@ def compare_procedures(target: str, evaluation: Evaluation, paper_table: pd.Data
                        hydrodl_curve: pd.DataFrame) -> tuple[pd.DataFrame, str, Figure]:
     """The two runs' pooled tables and verdicts in one table, one markdown page and one figure."""
     metrics = evaluation.metrics_for(target)
-    primary = primary_metric(target, metrics[0])
+    primary = evaluation.primary_metric_for(target)
     tables = {"paper": paper_table, "hydrodl": hydrodl_table}
     budgets = {"paper": paper_budget, "hydrodl": hydrodl_budget}
     rows = procedure_rows(tables, budgets, target, metrics)

@@ -13,7 +13,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from synergy_kedro.core.parameters import Evaluation, SimilarVsDissimilar, for_target
-from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import maps
 from synergy_kedro.evaluation.comparisons import HIGHER_IS_BETTER
 from synergy_kedro.regions.experiment_design import SETS, VARIANTS, namespace
@@ -32,12 +31,6 @@ def sites_map(site_regions: pd.DataFrame, target: str, ecoregion_polygons: gpd.G
               title: str) -> Figure:
     """Where the run's sites are, by sub-region A–R (the paper's Figure 1)."""
     return maps.sites_map(_sites(site_regions), ecoregion_polygons, maps.footprint_of(target), f"{title}: {target}")
-
-
-def main_metric(evaluation: Evaluation, target: str) -> str:
-    """The metric a map shows: the target's primary one (RMSE for soil moisture, NSE for streamflow)."""
-    metrics = evaluation.metrics_for(target)
-    return primary_metric(target, metrics[0])
 
 
 def global_improvement(global_metrics: pd.DataFrame, local_metrics: pd.DataFrame, metric: str) -> pd.Series:
@@ -65,7 +58,7 @@ def difference_map(site_regions: pd.DataFrame, evaluation: Evaluation, target: s
                    ecoregion_polygons: gpd.GeoDataFrame | None, global_metrics: pd.DataFrame,
                    *local_metrics: pd.DataFrame) -> Figure:
     """Per paired site, the global model's improvement over its local model in the main metric."""
-    metric = main_metric(evaluation, target)
+    metric = evaluation.primary_metric_for(target)
     tables = [_indexed(m) for m in local_metrics if len(m)]
     local = pd.concat(tables) if tables else _indexed(global_metrics).iloc[:0]
     improvement = global_improvement(global_metrics, local, metric)
@@ -77,7 +70,7 @@ def heldout_vs_donor_map(site_regions: pd.DataFrame, evaluation: Evaluation, tar
                          ecoregion_polygons: gpd.GeoDataFrame | None, donor_metrics: pd.DataFrame,
                          *heldout_metrics: pd.DataFrame) -> Figure:
     """Per site of a region treated as ungauged: the held-out model's improvement over the donor's local model."""
-    metric = main_metric(evaluation, target)
+    metric = evaluation.primary_metric_for(target)
     tables = [_indexed(m) for m in heldout_metrics if len(m)]
     heldout = pd.concat(tables) if tables else _indexed(donor_metrics).iloc[:0]
     donor = _indexed(donor_metrics)

@@ -10,7 +10,6 @@ from matplotlib.figure import Figure
 
 from synergy_kedro.core import procedures
 from synergy_kedro.core.parameters import Evaluation, Partitioning, SimilarVsDissimilar, Training, for_target
-from synergy_kedro.core.targets import primary_metric
 from synergy_kedro.evaluation import budgets
 from synergy_kedro.evaluation.comparisons import comparison_markdown, paired_comparison, pairwise_comparisons
 from synergy_kedro.evaluation.figures import comparison_figure
@@ -80,7 +79,7 @@ def verdict_vs_budget(evaluation: Evaluation, target: str, budget: pd.DataFrame,
 
     ``site_curves`` follow ``names`` (the local models); empty without ``training.eval_every``.
     """
-    metric = primary_metric(target, evaluation.metrics_for(target)[0])
+    metric = evaluation.primary_metric_for(target)
     table = budgets.verdict_vs_budget(_indexed(global_metrics), dict(zip(names, site_curves, strict=True)), metric)
     glob = budget.loc[budget["model"] == "global", "updates"]
     figure = budgets.verdict_vs_budget_figure({"this run": table}, {"this run": float(glob.iloc[0]) if len(glob)
@@ -96,7 +95,7 @@ def similar_vs_dissimilar_verdict_vs_budget(evaluation: Evaluation, target: str,
     ``tables``: the +dissimilar models' site metrics, then the local models' site curves, both in the
     order of ``rois`` (all-data variant). ROIs' test sites are disjoint, so their references pool.
     """
-    metric = primary_metric(target, evaluation.metrics_for(target)[0])
+    metric = evaluation.primary_metric_for(target)
     finals, curves = tables[:len(rois)], tables[len(rois):]
     reference = pd.concat([_indexed(t) for t in finals if len(t)]) if any(len(t) for t in finals) else pd.DataFrame(
         columns=[metric])
@@ -226,10 +225,8 @@ def learning_curves(evaluation: Evaluation, target: str, *histories: pd.DataFram
     ``groups`` and ``styles`` colour and dash the lines by label (the second experiment: set, variant).
     """
     by_name = dict(zip(names, histories, strict=True))
-    metrics = evaluation.metrics_for(target)
-    tolerance = evaluation.tolerance_for(target)
-    table = convergence_table(by_name, primary_metric(target, metrics[0]), tolerance)
-    return learning_curve_figure(by_name, metrics, f"{title}: {target}", groups, styles), table
+    table = convergence_table(by_name, evaluation.primary_metric_for(target), evaluation.tolerance_for(target))
+    return learning_curve_figure(by_name, evaluation.metrics_for(target), f"{title}: {target}", groups, styles), table
 
 
 def _training_settings(training: Training, target: str, evaluation: Evaluation | None = None) -> dict:

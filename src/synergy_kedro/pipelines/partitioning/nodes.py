@@ -44,7 +44,6 @@ def assign_regions(canonical_dataset: xr.Dataset, partitioning: Partitioning) ->
             log.warning("Sites whose %s label is not in partitioning.regions (label: sites): %s", column,
                         ", ".join(f"{label}: {n}" for label, n in unmodelled.items()))
     else:
-        scheme_regions(partitioning)  # validates the scheme's name
         table["region"] = table["subregion"]
     outside = int(table["region"].isna().sum())
     if outside:
